@@ -1,0 +1,320 @@
+"""Widget models and transport: :class:`AudioPanel` and the per-clip models.
+
+Transport (see the README's "How data reaches the browser"):
+
+- every logged clip is one :class:`ClipModel`, a plain ``ipywidgets.Widget``
+  whose ``audio`` trait carries the encoded file as binary and whose
+  ``arrays`` trait carries small analysis arrays as ``{dtype, shape, data}``
+  with ``data`` binary;
+- clips are listed on :class:`ClipPage` models of at most ``PAGE_SIZE``
+  references each, and the panel lists the pages. Logging one clip sends that
+  clip plus one page of references, so the 300th log costs what the 1st did;
+- the panel's own state is the index: run names and colors, group order,
+  page references and the steps the user pinned per group.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import anywidget
+import ipywidgets
+import numpy as np
+import traitlets
+
+from .analysis import CARD_PEAK_BUCKETS, waveform_peaks
+from .clip import Audio
+from .store import ClipStore, Key
+
+__all__ = ["PAGE_SIZE", "AudioPanel", "ClipModel", "ClipPage"]
+
+_STATIC = Path(__file__).parent / "static"
+
+#: Clip references per :class:`ClipPage`.
+PAGE_SIZE = 32
+
+
+def _array_payload(array: np.ndarray) -> dict[str, Any]:
+    """An array as ``{dtype, shape, data}`` with little-endian raw bytes (decoded in ``js/src/codecs.ts``)."""
+    contiguous = np.ascontiguousarray(array)
+    little = contiguous.astype(contiguous.dtype.newbyteorder("<"), copy=False)
+    return {"dtype": str(little.dtype.name), "shape": list(little.shape), "data": little.tobytes()}
+
+
+class ClipModel(ipywidgets.Widget):  # type: ignore[misc]
+    """One logged clip in the browser: address, metadata, encoded audio, analysis arrays."""
+
+    run = traitlets.Unicode().tag(sync=True)
+    """Type: str. The run that logged the clip."""
+    group = traitlets.Unicode().tag(sync=True)
+    """Type: str. The group key the clip was logged under."""
+    step = traitlets.Int().tag(sync=True)
+    """Type: int. The step the clip was logged at."""
+    index = traitlets.Int().tag(sync=True)
+    """Type: int. Position in the list logged for (run, group, step)."""
+    meta = traitlets.Dict().tag(sync=True)
+    """Type: dict. caption, sample_rate, channels, frames, duration, encoding, mime, ext."""
+    audio = traitlets.Bytes().tag(sync=True)
+    """Type: bytes. The encoded file (FLAC by default) exactly as played and downloaded."""
+    arrays = traitlets.Dict().tag(sync=True)
+    """Type: dict[str, {dtype, shape, data}]. ``peaks``: int16 (channels, buckets, 2)."""
+
+    @classmethod
+    def from_audio(cls, key: Key, clip: Audio) -> ClipModel:
+        """Encode ``clip`` and compute its card data (the only place a clip is read)."""
+        encoded = clip.encode()
+        peaks = waveform_peaks(clip.to_numpy(), CARD_PEAK_BUCKETS)
+        meta = {
+            "caption": clip.caption,
+            "sample_rate": clip.sample_rate,
+            "channels": clip.channels,
+            "frames": clip.frames,
+            "duration": clip.duration,
+            "encoding": encoded.encoding,
+            "mime": encoded.mime,
+            "ext": encoded.ext,
+            "bytes": len(encoded.data),
+        }
+        return cls(
+            run=key.run,
+            group=key.group,
+            step=key.step,
+            index=key.index,
+            meta=meta,
+            audio=encoded.data,
+            arrays={"peaks": _array_payload(peaks)},
+        )
+
+    def __repr__(self) -> str:
+        duration = self.meta.get("duration", 0.0)
+        return (
+            f"ClipModel(run={self.run!r}, group={self.group!r}, step={self.step}, "
+            f"index={self.index}, {duration:.2f} s, {len(self.audio)} bytes)"
+        )
+
+
+class ClipPage(ipywidgets.Widget):  # type: ignore[misc]
+    """A page of at most :data:`PAGE_SIZE` clip references."""
+
+    clips = traitlets.List(traitlets.Instance(ClipModel)).tag(
+        sync=True, **ipywidgets.widget_serialization
+    )
+    """Type: list[ClipModel]. Clips in logging order (a replaced clip keeps its slot)."""
+
+
+def _check_step(step: object) -> int:
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
+        raise TypeError(f"step must be a non-negative int or None, got {step!r}")
+    if step < 0:
+        raise ValueError(f"step must be >= 0, got {step}")
+    return int(step)
+
+
+def _check_name(kind: str, name: object) -> str:
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} must be a string, got {type(name).__name__}: {name!r}")
+    if not name.strip():
+        raise ValueError(f"{kind} must be a non-empty string, got {name!r}")
+    return name
+
+
+def _check_clips(group: str, value: object) -> list[Audio]:
+    items = value if isinstance(value, (list, tuple)) else [value]
+    if not items:
+        raise ValueError(f"group {group!r}: the list of clips is empty; log at least one Audio")
+    for i, item in enumerate(items):
+        if not isinstance(item, Audio):
+            where = f"group {group!r}" if len(items) == 1 else f"group {group!r}, item {i}"
+            raise TypeError(
+                f"{where}: expected audiowidget.Audio, got {type(item).__name__}; "
+                "wrap it: aw.Audio(data, sample_rate=...)"
+            )
+    return list(items)
+
+
+class AudioPanel(anywidget.AnyWidget):  # type: ignore[misc]
+    """Players for runs × groups × steps of audio, with run colors and step sliders.
+
+    Log clips the way you log to an experiment tracker; show the panel as the
+    last expression of a cell. Logging while the panel is shown updates it.
+
+    Examples:
+        >>> import numpy as np, audiowidget as aw
+        >>> panel = aw.AudioPanel()
+        >>> t = np.arange(22050) / 22050
+        >>> for step in (0, 100):
+        ...     for run in ("baseline", "bigger-model"):
+        ...         tone = 0.1 * np.sin(2 * np.pi * 220 * t).astype(np.float32)
+        ...         panel.log({"tts/hello": aw.Audio(tone, 22050, caption="hi")},
+        ...                   step=step, run=run)
+        >>> panel.runs, panel.groups, panel.steps("tts/hello")
+        (['baseline', 'bigger-model'], ['tts/hello'], [0, 100])
+    """
+
+    _esm = _STATIC / "index.js"
+    _css = _STATIC / "index.css"
+
+    _runs = traitlets.List(traitlets.Dict()).tag(sync=True)
+    """Type: list[{name, color}]. Runs in logging order with their CSS colors."""
+    _groups = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """Type: list[str]. Group keys in logging order."""
+    _pages = traitlets.List(traitlets.Instance(ClipPage)).tag(
+        sync=True, **ipywidgets.widget_serialization
+    )
+    """Type: list[ClipPage]. Pages of clip references; only the last one grows."""
+    _pinned_steps = traitlets.Dict().tag(sync=True)
+    """Type: dict[str, int]. Steps the user moved a group's slider to; absent: follow newest."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._store: ClipStore[ClipModel] = ClipStore()
+        self._slots: dict[int, tuple[ClipPage, int]] = {}  # id(model) -> (page, slot)
+        self._lock = threading.RLock()
+
+    # -- logging -----------------------------------------------------------------
+
+    def log(
+        self,
+        data: Mapping[str, Audio | Iterable[Audio]],
+        step: int | None = None,
+        run: str = "default",
+    ) -> None:
+        """Log clips for one step of one run, like ``wandb.log``.
+
+        Args:
+            data: group key → one :class:`Audio` or a list of them.
+            step: training step; ``None`` means this run's previous step + 1
+                (0 for its first log). Logging the same run, group and step
+                again replaces what was there.
+            run: run name, shown in the run's color on every card.
+
+        Everything is checked and encoded before anything is stored, so a bad
+        clip leaves what was logged untouched.
+
+        Examples:
+            >>> import numpy as np, audiowidget as aw
+            >>> panel = aw.AudioPanel()
+            >>> noise = np.random.default_rng(0).normal(0, 0.05, 16000)
+            >>> panel.log({"vocoder/a": aw.Audio(noise, sample_rate=16000)}, run="v1")
+            >>> panel.log({"vocoder/a": [aw.Audio(noise, 16000)] * 2}, run="v1")
+            >>> panel.steps("vocoder/a")
+            [0, 1]
+        """
+        if not isinstance(data, Mapping):
+            raise TypeError(
+                f"log() takes a dict of group key -> Audio, got {type(data).__name__}; "
+                'e.g. panel.log({"tts/hello": aw.Audio(x, 22050)}, step=0, run="baseline")'
+            )
+        run = _check_name("run", run)
+        checked = {_check_name("group key", g): _check_clips(g, v) for g, v in data.items()}
+        if not checked:
+            raise ValueError("log() got an empty dict: pass at least one group key -> Audio")
+        with self._lock:
+            resolved = self._store.next_step(run) if step is None else _check_step(step)
+            built = {
+                group: [
+                    ClipModel.from_audio(Key(group, resolved, run, i), clip)
+                    for i, clip in enumerate(clips)
+                ]
+                for group, clips in checked.items()
+            }
+            with self.hold_sync():
+                for group, models in built.items():
+                    self._store_group(group, resolved, run, models)
+                self._sync_index()
+
+    def _store_group(self, group: str, step: int, run: str, models: list[ClipModel]) -> None:
+        replaced = dict(self._store.put(group, step, run, models))
+        touched: dict[int, ClipPage] = {}
+        for model in models:
+            old = replaced.pop(Key(group, step, run, model.index), None)
+            if old is not None:  # same slot, new clip
+                page, slot = self._slots.pop(id(old))
+                page.clips = [*page.clips[:slot], model, *page.clips[slot + 1 :]]
+                self._slots[id(model)] = (page, slot)
+                old.close()
+            else:
+                page = self._page_with_room()
+                self._slots[id(model)] = (page, len(page.clips))
+                page.clips = [*page.clips, model]
+            touched[id(page)] = page
+        for old in replaced.values():  # fewer clips than before at this address
+            page, _ = self._slots.pop(id(old))
+            page.clips = [m for m in page.clips if m is not old]
+            for slot, m in enumerate(page.clips):
+                self._slots[id(m)] = (page, slot)
+            old.close()
+
+    def _page_with_room(self) -> ClipPage:
+        if not self._pages or len(self._pages[-1].clips) >= PAGE_SIZE:
+            self._pages = [*self._pages, ClipPage()]
+        page: ClipPage = self._pages[-1]
+        return page
+
+    def _sync_index(self) -> None:
+        runs = [{"name": r, "color": self._store.color(r)} for r in self._store.runs]
+        if runs != self._runs:
+            self._runs = runs
+        if self._store.groups != self._groups:
+            self._groups = self._store.groups
+
+    # -- reading -------------------------------------------------------------------
+
+    @property
+    def runs(self) -> list[str]:
+        """Run names in the order they were first logged."""
+        return self._store.runs
+
+    @property
+    def groups(self) -> list[str]:
+        """Group keys in the order they were first logged."""
+        return self._store.groups
+
+    def steps(self, group: str) -> list[int]:
+        """Sorted steps logged for ``group``.
+
+        Examples:
+            >>> import numpy as np, audiowidget as aw
+            >>> panel = aw.AudioPanel()
+            >>> panel.log({"g": aw.Audio(np.zeros(100) + 0.1, 8000)}, step=5)
+            >>> panel.steps("g")
+            [5]
+        """
+        return self._store.steps(group)
+
+    def color(self, run: str) -> str:
+        """The CSS color of ``run`` (palette order of first logging unless set)."""
+        return self._store.color(run)
+
+    def set_color(self, run: str, css_color: str) -> None:
+        """Give ``run`` another CSS color; open views update.
+
+        Examples:
+            >>> import numpy as np, audiowidget as aw
+            >>> panel = aw.AudioPanel()
+            >>> panel.log({"g": aw.Audio(np.zeros(100) + 0.1, 8000)}, run="ref")
+            >>> panel.set_color("ref", "#222222")
+            >>> panel.color("ref")
+            '#222222'
+        """
+        with self._lock:
+            self._store.set_color(run, css_color)
+            self._sync_index()
+
+    def close(self) -> None:
+        """Close the panel and every clip and page model it created."""
+        with self._lock:
+            for _, model in self._store:
+                model.close()
+            for page in self._pages:
+                page.close()
+        super().close()
+
+    def __repr__(self) -> str:
+        return (
+            f"AudioPanel({len(self._store.runs)} runs, {len(self._store.groups)} groups, "
+            f"{len(self._store)} clips)"
+        )
