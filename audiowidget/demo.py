@@ -27,7 +27,11 @@ __all__ = ["DEMO_GROUPS", "DEMO_RUNS", "DEMO_STEPS", "SAMPLE_RATE", "demo_panel"
 SAMPLE_RATE = 22050
 DEMO_STEPS = (0, 250, 500, 750, 1000)
 #: run name -> (best quality it reaches, steps it takes to get 63 % of the way there)
-DEMO_RUNS = {"baseline": (0.55, 600.0), "bigger-model": (0.85, 400.0), "bigger-model+ema": (0.97, 300.0)}
+DEMO_RUNS = {
+    "baseline": (0.55, 600.0),
+    "bigger-model": (0.85, 400.0),
+    "bigger-model+ema": (0.97, 300.0),
+}
 #: group key -> caption
 DEMO_GROUPS = {"tts/vowel": "sung vowel /a/ at 220 Hz", "music/chord": "G major chord"}
 #: group key -> (is a chord, fundamentals in Hz)
@@ -62,7 +66,9 @@ def synthesize(
         for h in range(1, 13):
             # formant-ish spectral envelope: vowel /a/ peaks near 700 Hz and 1200 Hz
             freq = f0 * h
-            envelope = np.exp(-(((freq - 700) / 350) ** 2)) + 0.6 * np.exp(-(((freq - 1200) / 300) ** 2))
+            envelope = np.exp(-(((freq - 700) / 350) ** 2)) + 0.6 * np.exp(
+                -(((freq - 1200) / 300) ** 2)
+            )
             amp = (0.25 + envelope) / h
             inharmonic = 1.0 + (1.0 - q) * 0.015 * rng.normal()
             signal += amp * np.sin(h * inharmonic * phase + rng.uniform(0, 2 * np.pi))

@@ -52,7 +52,7 @@ def relative_luminance(hex_color: str) -> float:
 
 
 def _golden_angle_color(n: int) -> str:
-    """The ``n``-th color after the palette: golden-angle hue, lightness tuned to a fixed luminance."""
+    """The ``n``-th color after the palette: golden-angle hue at a fixed luminance."""
     hue = (n * _GOLDEN_ANGLE) % 360 / 360
     low, high = 0.0, 1.0
     for _ in range(30):  # bisection on HLS lightness; luminance is monotonic in it

@@ -38,7 +38,7 @@ PAGE_SIZE = 32
 
 
 def _array_payload(array: np.ndarray) -> dict[str, Any]:
-    """An array as ``{dtype, shape, data}`` with little-endian raw bytes (decoded in ``js/src/codecs.ts``)."""
+    """An array as ``{dtype, shape, data}``: little-endian bytes, decoded by js/src/codecs.ts."""
     contiguous = np.ascontiguousarray(array)
     little = contiguous.astype(contiguous.dtype.newbyteorder("<"), copy=False)
     return {"dtype": str(little.dtype.name), "shape": list(little.shape), "data": little.tobytes()}
@@ -135,7 +135,7 @@ def _check_clips(group: str, value: object) -> list[Audio]:
     return list(items)
 
 
-class AudioPanel(anywidget.AnyWidget):  # type: ignore[misc]
+class AudioPanel(anywidget.AnyWidget):
     """Players for runs × groups × steps of audio, with run colors and step sliders.
 
     Log clips the way you log to an experiment tracker; show the panel as the

@@ -35,11 +35,13 @@ def chromium_path() -> str:
     for candidate in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser"):
         if candidate and (found := shutil.which(candidate)):
             return found
-    raise RuntimeError("Chromium not found: run `make test` (installs Debian's chromium) or set CHROMIUM")
+    raise RuntimeError(
+        "Chromium not found: run `make test` (installs Debian's chromium) or set CHROMIUM"
+    )
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def end_headers(self) -> None:
@@ -67,7 +69,7 @@ def serve_directory(root: Path) -> Iterator[str]:
 
 
 def block_non_local(page: Any, blocked: list[str]) -> None:
-    """Abort every request that does not go to 127.0.0.1/localhost (or data:/blob:), recording it."""
+    """Abort every request that leaves localhost (data: and blob: stay), recording its URL."""
 
     def route(r: Any) -> None:
         url: str = r.request.url

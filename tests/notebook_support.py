@@ -25,13 +25,19 @@ ANYWIDGET_AMD = Path(sys.prefix) / "share" / "jupyter" / "nbextensions" / "anywi
 def notebook(*cells: str) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(src) for src in cells]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     return nb
 
 
 def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 300) -> nbformat.NotebookNode:
-    """Run every cell in a real kernel; widget state is saved into the notebook (nbclient's default)."""
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    """Run every cell in a real kernel; nbclient saves the widget state into the notebook."""
+    NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
+    ).execute()
     return nb
 
 
@@ -39,7 +45,9 @@ def export_offline(nb: nbformat.NotebookNode, out_dir: Path, name: str = "report
     """Write ``name`` into ``out_dir`` with require.js, html-manager and anywidget.js beside it."""
     for source in (REQUIRE_JS, EMBED_AMD, ANYWIDGET_AMD):
         if not source.exists():
-            raise FileNotFoundError(f"{source} is missing: run `make test` (it installs the report assets)")
+            raise FileNotFoundError(
+                f"{source} is missing: run `make test` (it installs the report assets)"
+            )
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(REQUIRE_JS, out_dir / "require.js")
     shutil.copy(EMBED_AMD, out_dir / "embed-amd.js")

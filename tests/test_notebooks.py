@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from browser_support import block_non_local, serve_directory
 from notebook_support import execute, export_offline, notebook
 
@@ -28,6 +27,11 @@ panel
 """
 
 
+DURATIONS_JS = """async (els) => Promise.all(els.map(a => a.readyState >= 1 ? a.duration :
+    new Promise(r => { a.addEventListener('loadedmetadata', () => r(a.duration), {once: true});
+                       a.load(); })))"""
+
+
 @pytest.mark.browser
 def test_exported_report_plays_offline(tmp_path, page):
     nb = execute(notebook(LOG_CELL), tmp_path)
@@ -42,11 +46,11 @@ def test_exported_report_plays_offline(tmp_path, page):
         assert cards.count() == 2
         names = cards.locator(".aw-run-name").all_text_contents()
         assert names == ["baseline", "bigger-model"]
-        assert page.locator(".aw-card").evaluate_all("cs => cs.map(c => c.dataset.step)") == ["100", "100"]
-        durations = page.locator(".aw-card audio").evaluate_all(
-            """async (els) => Promise.all(els.map(a => a.readyState >= 1 ? a.duration :
-                new Promise(r => { a.addEventListener('loadedmetadata', () => r(a.duration), {once: true}); a.load(); })))"""
-        )
+        assert page.locator(".aw-card").evaluate_all("cs => cs.map(c => c.dataset.step)") == [
+            "100",
+            "100",
+        ]
+        durations = page.locator(".aw-card audio").evaluate_all(DURATIONS_JS)
         assert durations == [pytest.approx(1.5, abs=0.01), pytest.approx(2.5, abs=0.01)]
     assert page.page_errors == []
     assert all(not u.startswith(("http://127.0.0.1", "http://localhost")) for u in blocked)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
 import comm
 import numpy as np
@@ -14,7 +14,7 @@ from comm.base_comm import BaseComm
 from ipywidgets.widgets.widget import _remove_buffers
 
 import audiowidget as aw
-from audiowidget.widget import PAGE_SIZE, ClipModel, ClipPage
+from audiowidget.widget import PAGE_SIZE, ClipModel
 
 RATE = 16000
 
@@ -69,9 +69,11 @@ def test_relogging_replaces_in_place_and_closes_the_old_model():
     panel.log({"g": clip(5)}, step=3, run="a")
     now = models(panel)
     assert len(now) == 2
-    assert now[0] is not first and now[0].meta["caption"] == "c5"
+    assert now[0] is not first
+    assert now[0].meta["caption"] == "c5"
     assert now[1] is later
-    assert first.comm is None and second.comm is None  # closed: no longer in the notebook
+    assert first.comm is None  # closed: no longer in the notebook
+    assert second.comm is None
 
 
 def test_clip_model_carries_encoded_audio_and_peaks():
@@ -91,7 +93,8 @@ def test_clip_model_carries_encoded_audio_and_peaks():
     assert decoded.shape == (1, 400, 2)
     assert decoded[..., 1].max() == pytest.approx(0.3 * 32767, abs=40)
     data, rate = sf.read(__import__("io").BytesIO(model.audio), dtype="float32")
-    assert rate == RATE and data.shape == (RATE // 2,)
+    assert rate == RATE
+    assert data.shape == (RATE // 2,)
 
 
 def test_panel_state_is_only_the_index():
@@ -111,7 +114,7 @@ def test_bad_log_leaves_everything_logged():
     panel = aw.AudioPanel()
     panel.log({"g": clip(1)}, step=0, run="a")
     before = [(m.run, m.group, m.step, m.audio) for m in models(panel)]
-    with pytest.raises(TypeError, match="expected audiowidget.Audio"):
+    with pytest.raises(TypeError, match=r"expected audiowidget\.Audio"):
         panel.log({"g": clip(2), "h": np.zeros(10)}, step=0, run="a")
     with pytest.raises(TypeError, match="log\\(\\) takes a dict"):
         panel.log([clip(2)])  # type: ignore[arg-type]
@@ -168,9 +171,16 @@ def test_logging_from_threads_loses_nothing():
 class RecordingComm(BaseComm):
     """A comm that measures every message exactly as ipywidgets hands it over."""
 
-    sent: list[int] = []
+    sent: ClassVar[list[int]] = []
 
-    def publish_msg(self, msg_type: str, data: Any = None, metadata: Any = None, buffers: Any = None, **keys: Any) -> None:
+    def publish_msg(
+        self,
+        msg_type: str,
+        data: Any = None,
+        metadata: Any = None,
+        buffers: Any = None,
+        **keys: Any,
+    ) -> None:
         size = len(json.dumps(data, separators=(",", ":")).encode())
         size += sum(memoryview(b).nbytes for b in buffers or [])
         RecordingComm.sent.append(size)
@@ -185,7 +195,9 @@ def recording(monkeypatch):
 
 def test_the_300th_log_sends_what_the_1st_did(recording):
     panel = aw.AudioPanel()
-    audio = aw.Audio(tone(1.0) + np.random.default_rng(0).normal(0, 0.01, RATE).astype(np.float32), RATE)
+    audio = aw.Audio(
+        tone(1.0) + np.random.default_rng(0).normal(0, 0.01, RATE).astype(np.float32), RATE
+    )
     audio.encode()  # the encoded size is what it is: measure transport, not encoding
     sizes = []
     for step in range(300):

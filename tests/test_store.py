@@ -78,7 +78,9 @@ def test_set_color_rejects_what_is_not_a_color(color, error, match):
     assert store.color("a") == PALETTE[0]
 
 
-@pytest.mark.parametrize("color", ["#abc", "#A1B2C3", "#A1B2C3CC", "teal", "rgb(1 2 3)", "hsl(200 70% 45%)"])
+@pytest.mark.parametrize(
+    "color", ["#abc", "#A1B2C3", "#A1B2C3CC", "teal", "rgb(1 2 3)", "hsl(200 70% 45%)"]
+)
 def test_set_color_accepts_css_colors(color):
     store: ClipStore[str] = ClipStore()
     store.put("g", 0, "a", ["x"])
