@@ -21,12 +21,17 @@ $(VENV)/.created:
 	$(PIP) install --quiet --upgrade pip
 	touch $@
 
-# The package itself is installed from a real wheel build (npm ci + esbuild via the hatch hook).
-$(VENV)/.installed: $(VENV)/.created pyproject.toml js/package-lock.json $(shell find audiowidget js/src -type f -not -path '*/static/*' 2>/dev/null)
-	$(PIP) install --quiet ".[test,demo]"
+# Editable install: the hatch build hook runs `npm ci` and the esbuild bundle on the way.
+$(VENV)/.installed: $(VENV)/.created pyproject.toml js/package-lock.json
+	$(PIP) install --quiet -e ".[test,demo]"
 	touch $@
 
-install: $(VENV)/.installed
+# Rebuild the bundle when the front end changed after the install.
+audiowidget/static/index.js: $(VENV)/.installed $(wildcard js/src/*) js/build.mjs
+	cd js && npm run --silent build
+	touch $@
+
+install: audiowidget/static/index.js
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \

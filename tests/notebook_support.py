@@ -41,7 +41,9 @@ def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 300) -> nbforma
     return nb
 
 
-def export_offline(nb: nbformat.NotebookNode, out_dir: Path, name: str = "report.html") -> Path:
+def export_offline(
+    nb: nbformat.NotebookNode, out_dir: Path, name: str = "report.html", theme: str = "light"
+) -> Path:
     """Write ``name`` into ``out_dir`` with require.js, html-manager and anywidget.js beside it."""
     for source in (REQUIRE_JS, EMBED_AMD, ANYWIDGET_AMD):
         if not source.exists():
@@ -52,7 +54,9 @@ def export_offline(nb: nbformat.NotebookNode, out_dir: Path, name: str = "report
     shutil.copy(REQUIRE_JS, out_dir / "require.js")
     shutil.copy(EMBED_AMD, out_dir / "embed-amd.js")
     shutil.copy(ANYWIDGET_AMD, out_dir / "anywidget.js")
-    exporter = HTMLExporter(require_js_url="require.js", widget_renderer_url="embed-amd.js")
+    exporter = HTMLExporter(
+        require_js_url="require.js", widget_renderer_url="embed-amd.js", theme=theme
+    )
     body, _ = exporter.from_notebook_node(nb)
     path = out_dir / name
     path.write_text(body, encoding="utf-8")

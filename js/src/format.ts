@@ -1,0 +1,46 @@
+/** Text formatting: times, durations, sample rates and safe download names. */
+
+/**
+ * `m:ss.s` when `tenths` (clips shorter than a minute), else `m:ss`.
+ * Rounds down so the elapsed time never reads past the total.
+ */
+export function formatTime(seconds: number, tenths: boolean): string {
+  const t = Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
+  if (tenths) {
+    const deci = Math.floor(t * 10 + 1e-6);
+    const minutes = Math.floor(deci / 600);
+    const rest = (deci % 600) / 10;
+    return `${minutes}:${rest < 10 ? "0" : ""}${rest.toFixed(1)}`;
+  }
+  const whole = Math.floor(t + 1e-6);
+  const minutes = Math.floor(whole / 60);
+  const secs = whole % 60;
+  return `${minutes}:${secs < 10 ? "0" : ""}${secs}`;
+}
+
+/** Whether times of a clip this long show tenths of a second. */
+export function showsTenths(duration: number): boolean {
+  return duration < 60;
+}
+
+/** A clip's length for the card: `2.5 s` below a minute, else `m:ss`. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "?";
+  return seconds < 60 ? `${seconds.toFixed(seconds < 10 ? 2 : 1)} s` : formatTime(seconds, false);
+}
+
+/** `16 kHz`, `22.05 kHz`. */
+export function formatSampleRate(hz: number): string {
+  if (!Number.isFinite(hz) || hz <= 0) return "";
+  return `${Number((hz / 1000).toFixed(2))} kHz`;
+}
+
+/** Replace every character outside `[A-Za-z0-9._-]` with `_`. */
+export function safeFileName(name: string): string {
+  return name.replace(/[^A-Za-z0-9._-]/g, "_");
+}
+
+/** `{run}-{group}-step{step}-{index}.{ext}`, made safe for every file system. */
+export function downloadName(run: string, group: string, step: number, index: number, ext: string): string {
+  return safeFileName(`${run}-${group}-step${step}-${index}.${ext || "bin"}`);
+}

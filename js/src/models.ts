@@ -1,0 +1,361 @@
+/**
+ * Model access: the trait contract of the panel, page and clip models, and
+ * the index group → step → clips that a view renders from.
+ *
+ * The panel lists pages (`_pages`), each page lists clip models (`clips`);
+ * both lists hold `"IPY_MODEL_<id>"` references resolved through the widget
+ * manager. Clip models never change once created (a re-log makes a new model
+ * in the same slot), so only the panel and the pages are listened to.
+ */
+import { decodeArray, type DecodedArray } from "./codecs";
+
+export type Callback = (...args: unknown[]) => void;
+
+/** What this front end uses of a widget model (anywidget's proxy or a Backbone model). */
+export interface WidgetModelLike {
+  get(name: string): unknown;
+  on(name: string, callback: Callback, context?: unknown): void;
+  off(name?: string | null, callback?: Callback | null, context?: unknown): void;
+}
+
+export interface WidgetManagerLike {
+  get_model(id: string): Promise<WidgetModelLike>;
+}
+
+/** The panel model as anywidget hands it to `render`. */
+export interface PanelModel extends WidgetModelLike {
+  set(name: string, value: unknown): void;
+  save_changes(): void;
+  widget_manager: WidgetManagerLike;
+}
+
+export interface RunInfo {
+  name: string;
+  color: string;
+}
+
+export interface ClipMeta {
+  caption: string | null;
+  sample_rate: number;
+  channels: number;
+  frames: number;
+  duration: number;
+  encoding: string;
+  mime: string;
+  ext: string;
+  bytes: number;
+}
+
+/** One resolved clip model with its address. */
+export interface ClipEntry {
+  id: string;
+  model: WidgetModelLike;
+  run: string;
+  group: string;
+  step: number;
+  index: number;
+  meta: ClipMeta;
+}
+
+// -- trait readers ----------------------------------------------------------------
+
+export function readRuns(model: WidgetModelLike): RunInfo[] {
+  const value = model.get("_runs");
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((r): r is { name: unknown; color: unknown } => typeof r === "object" && r !== null)
+    .map((r) => ({ name: String(r.name), color: typeof r.color === "string" ? r.color : "" }));
+}
+
+export function readGroups(model: WidgetModelLike): string[] {
+  const value = model.get("_groups");
+  return Array.isArray(value) ? value.map(String) : [];
+}
+
+export function readPinned(model: WidgetModelLike): Record<string, number> {
+  const value = model.get("_pinned_steps");
+  const out: Record<string, number> = {};
+  if (typeof value === "object" && value !== null) {
+    for (const [group, step] of Object.entries(value)) {
+      if (typeof step === "number" && Number.isFinite(step)) out[group] = step;
+    }
+  }
+  return out;
+}
+
+/** Pin `group` to `step`, or unpin it (`null`: follow the newest step). Writes only real changes. */
+export function writePinned(model: PanelModel, group: string, step: number | null): void {
+  const current = readPinned(model);
+  if (step === null ? !(group in current) : current[group] === step) return;
+  const next: Record<string, number> = { ...current };
+  if (step === null) delete next[group];
+  else next[group] = step;
+  model.set("_pinned_steps", next);
+  model.save_changes();
+}
+
+function readMeta(model: WidgetModelLike): ClipMeta {
+  const raw = (model.get("meta") ?? {}) as Partial<Record<keyof ClipMeta, unknown>>;
+  const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+  const str = (v: unknown, fallback: string): string => (typeof v === "string" ? v : fallback);
+  return {
+    caption: typeof raw.caption === "string" ? raw.caption : null,
+    sample_rate: num(raw.sample_rate),
+    channels: num(raw.channels),
+    frames: num(raw.frames),
+    duration: num(raw.duration),
+    encoding: str(raw.encoding, ""),
+    mime: str(raw.mime, "application/octet-stream"),
+    ext: str(raw.ext, "bin"),
+    bytes: num(raw.bytes),
+  };
+}
+
+// -- per-model caches (shared by every view of a notebook) ----------------------
+
+const entryCache = new WeakMap<object, Omit<ClipEntry, "id">>();
+const peaksCache = new WeakMap<object, DecodedArray | null>();
+
+function clipAddress(model: WidgetModelLike): Omit<ClipEntry, "id"> {
+  let entry = entryCache.get(model);
+  if (!entry) {
+    entry = {
+      model,
+      run: String(model.get("run") ?? ""),
+      group: String(model.get("group") ?? ""),
+      step: Number(model.get("step") ?? 0),
+      index: Number(model.get("index") ?? 0),
+      meta: readMeta(model),
+    };
+    entryCache.set(model, entry);
+  }
+  return entry;
+}
+
+/** The clip's `(channels, buckets, 2)` int16 peaks, decoded once per model; null if absent or malformed. */
+export function peaksOf(model: WidgetModelLike): DecodedArray | null {
+  if (peaksCache.has(model)) return peaksCache.get(model) ?? null;
+  const arrays = model.get("arrays") as Record<string, unknown> | undefined;
+  let peaks: DecodedArray | null = null;
+  if (arrays && arrays.peaks) {
+    try {
+      const decoded = decodeArray(arrays.peaks);
+      if (decoded.shape.length === 3 && decoded.shape[2] === 2) peaks = decoded;
+      else console.warn(`audiowidget: peaks must have shape (channels, buckets, 2), got [${decoded.shape.join(", ")}]`);
+    } catch (err) {
+      console.warn("audiowidget: cannot decode waveform peaks:", err);
+    }
+  }
+  peaksCache.set(model, peaks);
+  return peaks;
+}
+
+// -- listeners ---------------------------------------------------------------------
+
+/** Every model listener a view adds, kept with its exact callback so it can be removed. */
+export class ListenerSet {
+  private entries: { target: WidgetModelLike; name: string; callback: Callback }[] = [];
+
+  on(target: WidgetModelLike, name: string, callback: Callback): void {
+    target.on(name, callback, this);
+    this.entries.push({ target, name, callback });
+  }
+
+  /** Remove the listeners on `target`, or all of them. */
+  off(target?: WidgetModelLike): void {
+    const keep: typeof this.entries = [];
+    for (const entry of this.entries) {
+      if (target && entry.target !== target) keep.push(entry);
+      else entry.target.off(entry.name, entry.callback, this);
+    }
+    this.entries = keep;
+  }
+}
+
+// -- reference resolution ---------------------------------------------------------
+
+const PREFIX = "IPY_MODEL_";
+
+function refId(ref: unknown): string {
+  if (typeof ref === "string") return ref.startsWith(PREFIX) ? ref.slice(PREFIX.length) : ref;
+  const model = ref as { model_id?: unknown; cid?: unknown } | null;
+  return String(model?.model_id ?? model?.cid ?? "");
+}
+
+function resolve(manager: WidgetManagerLike, ref: unknown): Promise<WidgetModelLike> {
+  if (typeof ref === "string") return manager.get_model(refId(ref));
+  if (typeof ref === "object" && ref !== null && typeof (ref as WidgetModelLike).get === "function") {
+    return Promise.resolve(ref as WidgetModelLike);
+  }
+  return Promise.reject(new TypeError(`not a widget reference: ${String(ref)}`));
+}
+
+function refList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+// -- the index ------------------------------------------------------------------------
+
+interface PageSlot {
+  id: string;
+  model: WidgetModelLike | null;
+  entries: ClipEntry[];
+  generation: number;
+}
+
+/**
+ * group → step → clips over every page of one panel, kept up to date from
+ * `change:_pages` and each page's `change:clips`. Calls `onChange` with the
+ * groups whose clips changed (batched per microtask).
+ */
+export class ClipIndex {
+  private readonly pages = new Map<string, PageSlot>();
+  private pageOrder: string[] = [];
+  private byGroup = new Map<string, Map<number, ClipEntry[]>>();
+  private sortedSteps = new Map<string, number[]>();
+  private stale = false;
+  private readonly dirty = new Set<string>();
+  private flushQueued = false;
+  private disposed = false;
+  private pending = 0;
+  private readonly listeners = new ListenerSet();
+
+  constructor(
+    private readonly panel: PanelModel,
+    private readonly onChange: (groups: ReadonlySet<string>) => void,
+  ) {
+    this.listeners.on(panel, "change:_pages", () => this.loadPages());
+    this.loadPages();
+  }
+
+  /** Whether page or clip models are still being resolved. */
+  loading(): boolean {
+    return this.pending > 0;
+  }
+
+  /** Groups in the order their first clip appears. */
+  groups(): string[] {
+    this.rebuild();
+    return [...this.byGroup.keys()];
+  }
+
+  /** Sorted steps logged for `group` (empty if none). */
+  steps(group: string): number[] {
+    this.rebuild();
+    return this.sortedSteps.get(group) ?? [];
+  }
+
+  /** Clips of `group` at `step`, in page order. */
+  clipsAt(group: string, step: number): ClipEntry[] {
+    this.rebuild();
+    return this.byGroup.get(group)?.get(step) ?? [];
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.listeners.off();
+    this.pages.clear();
+  }
+
+  private loadPages(): void {
+    const refs = refList(this.panel.get("_pages"));
+    const ids = refs.map(refId);
+    const wanted = new Set(ids);
+    for (const [id, slot] of this.pages) {
+      if (wanted.has(id)) continue;
+      if (slot.model) this.listeners.off(slot.model);
+      for (const entry of slot.entries) this.markDirty(entry.group);
+      this.pages.delete(id);
+      this.stale = true;
+    }
+    refs.forEach((ref, i) => {
+      const id = ids[i] as string;
+      if (this.pages.has(id)) return;
+      const slot: PageSlot = { id, model: null, entries: [], generation: 0 };
+      this.pages.set(id, slot);
+      this.pending++;
+      resolve(this.panel.widget_manager, ref)
+        .then(
+          (model) => {
+            if (this.disposed || this.pages.get(id) !== slot) return;
+            slot.model = model;
+            this.listeners.on(model, "change:clips", () => this.loadClips(slot));
+            this.loadClips(slot);
+          },
+          (err) => console.error(`audiowidget: cannot resolve page ${id}:`, err),
+        )
+        .finally(() => this.settle());
+    });
+    this.pageOrder = ids;
+    this.queueFlush();
+  }
+
+  private loadClips(slot: PageSlot): void {
+    if (!slot.model) return;
+    const generation = ++slot.generation;
+    const manager = this.panel.widget_manager;
+    const refs = refList(slot.model.get("clips"));
+    const resolving = refs.map((ref) =>
+      resolve(manager, ref).then(
+        (model): ClipEntry => ({ id: refId(ref), ...clipAddress(model) }),
+        (err): null => {
+          console.error(`audiowidget: cannot resolve clip ${refId(ref)}:`, err);
+          return null;
+        },
+      ),
+    );
+    this.pending++;
+    void Promise.all(resolving)
+      .then((resolved) => {
+        if (this.disposed || generation !== slot.generation || this.pages.get(slot.id) !== slot) return;
+        const entries = resolved.filter((e): e is ClipEntry => e !== null);
+        const before = new Map(slot.entries.map((e) => [e.id, e]));
+        const after = new Set(entries.map((e) => e.id));
+        for (const entry of entries) if (!before.has(entry.id)) this.markDirty(entry.group);
+        for (const [id, entry] of before) if (!after.has(id)) this.markDirty(entry.group);
+        slot.entries = entries;
+        this.stale = true;
+      })
+      .finally(() => this.settle());
+  }
+
+  private settle(): void {
+    this.pending--;
+    this.queueFlush();
+  }
+
+  private markDirty(group: string): void {
+    this.dirty.add(group);
+    this.queueFlush();
+  }
+
+  private queueFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      if (this.disposed) return;
+      this.rebuild();
+      const groups = new Set(this.dirty);
+      this.dirty.clear();
+      this.onChange(groups);
+    });
+  }
+
+  private rebuild(): void {
+    if (!this.stale) return;
+    this.stale = false;
+    const byGroup = new Map<string, Map<number, ClipEntry[]>>();
+    for (const id of this.pageOrder) {
+      for (const entry of this.pages.get(id)?.entries ?? []) {
+        let steps = byGroup.get(entry.group);
+        if (!steps) byGroup.set(entry.group, (steps = new Map()));
+        let list = steps.get(entry.step);
+        if (!list) steps.set(entry.step, (list = []));
+        list.push(entry);
+      }
+    }
+    this.byGroup = byGroup;
+    this.sortedSteps = new Map([...byGroup].map(([g, steps]) => [g, [...steps.keys()].sort((a, b) => a - b)]));
+  }
+}

@@ -1,0 +1,191 @@
+/** Player controls for one audio element: play/pause, seek, skip ±5 s, volume, mute, download. */
+import { formatTime, showsTenths } from "./format";
+import { type IconName, setIcon } from "./icons";
+
+const SKIP_SECONDS = 5;
+
+export interface PlayerOptions {
+  audio: HTMLAudioElement;
+  /** Duration from the clip's metadata, used until the element knows its own. */
+  duration: number;
+  downloadUrl: string;
+  downloadName: string;
+  signal: AbortSignal;
+  /** Called with the playhead on every frame while playing and after every seek. */
+  onTime: (seconds: number, duration: number) => void;
+}
+
+function button(className: string, label: string, name: IconName): HTMLButtonElement {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = `aw-btn ${className}`;
+  b.setAttribute("aria-label", label);
+  b.title = label;
+  setIcon(b, name);
+  return b;
+}
+
+function range(className: string, label: string, max: number, step: string): HTMLInputElement {
+  const input = document.createElement("input");
+  input.type = "range";
+  input.className = className;
+  input.setAttribute("aria-label", label);
+  input.min = "0";
+  input.max = String(max);
+  input.step = step;
+  input.value = "0";
+  return input;
+}
+
+export class PlayerControls {
+  readonly element: HTMLDivElement;
+  private readonly audio: HTMLAudioElement;
+  private readonly playButton: HTMLButtonElement;
+  private readonly muteButton: HTMLButtonElement;
+  private readonly seek: HTMLInputElement;
+  private readonly volume: HTMLInputElement;
+  private readonly time: HTMLSpanElement;
+  private readonly fallbackDuration: number;
+  private readonly onTime: PlayerOptions["onTime"];
+  private frame = 0;
+
+  constructor(options: PlayerOptions) {
+    const { audio, signal } = options;
+    this.audio = audio;
+    this.fallbackDuration = options.duration;
+    this.onTime = options.onTime;
+
+    this.playButton = button("aw-play", "Play", "play");
+    const back = button("aw-skip-back", "Skip back 5 seconds", "back");
+    const forward = button("aw-skip-forward", "Skip forward 5 seconds", "forward");
+    this.seek = range("aw-seek", "Seek", options.duration, "0.01");
+    this.time = document.createElement("span");
+    this.time.className = "aw-time";
+    this.muteButton = button("aw-mute", "Mute", "volume");
+    this.volume = range("aw-volume", "Volume", 1, "0.05");
+    this.volume.value = String(audio.volume);
+    const download = document.createElement("a");
+    download.className = "aw-btn aw-download";
+    download.href = options.downloadUrl;
+    download.download = options.downloadName;
+    download.setAttribute("aria-label", "Download");
+    download.title = `Download ${options.downloadName}`;
+    setIcon(download, "download");
+
+    const transport = document.createElement("div");
+    transport.className = "aw-row aw-transport";
+    transport.append(this.playButton, back, forward, this.seek);
+    const extra = document.createElement("div");
+    extra.className = "aw-row aw-extra";
+    extra.append(this.time, this.muteButton, this.volume, download);
+    this.element = document.createElement("div");
+    this.element.className = "aw-controls";
+    this.element.append(transport, extra);
+
+    const on = (target: EventTarget, type: string, handler: () => void): void =>
+      target.addEventListener(type, handler, { signal });
+    on(this.playButton, "click", () => this.toggle());
+    on(back, "click", () => this.seekTo(audio.currentTime - SKIP_SECONDS));
+    on(forward, "click", () => this.seekTo(audio.currentTime + SKIP_SECONDS));
+    on(this.seek, "input", () => this.seekTo(Number(this.seek.value)));
+    on(this.muteButton, "click", () => {
+      audio.muted = !audio.muted;
+    });
+    on(this.volume, "input", () => {
+      audio.volume = Number(this.volume.value);
+      if (audio.volume > 0 && audio.muted) audio.muted = false;
+    });
+    on(audio, "play", () => {
+      this.syncPlaying();
+      this.startLoop();
+    });
+    on(audio, "pause", () => {
+      this.syncPlaying();
+      this.stopLoop();
+      this.update();
+    });
+    on(audio, "ended", () => {
+      this.syncPlaying();
+      this.stopLoop();
+      this.update();
+    });
+    on(audio, "volumechange", () => this.syncVolume());
+    for (const type of ["timeupdate", "seeked", "durationchange", "loadedmetadata"]) {
+      on(audio, type, () => this.update());
+    }
+    this.syncPlaying();
+    this.syncVolume();
+    this.update();
+  }
+
+  /** Seconds of the clip: the element's own duration once known, else the metadata's. */
+  duration(): number {
+    const d = this.audio.duration;
+    return Number.isFinite(d) && d > 0 ? d : this.fallbackDuration;
+  }
+
+  seekTo(seconds: number): void {
+    const t = Math.min(this.duration(), Math.max(0, Number.isFinite(seconds) ? seconds : 0));
+    this.audio.currentTime = t;
+    this.update(t);
+  }
+
+  toggle(): void {
+    if (this.audio.paused || this.audio.ended) {
+      this.audio.play().catch((err: unknown) => {
+        // AbortError: another card started and paused this one before it began.
+        if (!(err instanceof DOMException && err.name === "AbortError")) {
+          console.warn("audiowidget: playback failed:", err);
+        }
+      });
+    } else {
+      this.audio.pause();
+    }
+  }
+
+  dispose(): void {
+    this.stopLoop();
+  }
+
+  private update(at?: number): void {
+    const duration = this.duration();
+    const t = at ?? this.audio.currentTime;
+    if (this.seek.max !== String(duration)) this.seek.max = String(duration);
+    this.seek.value = String(t);
+    const tenths = showsTenths(duration);
+    this.time.textContent = `${formatTime(t, tenths)} / ${formatTime(duration, tenths)}`;
+    this.onTime(t, duration);
+  }
+
+  private syncPlaying(): void {
+    const playing = !this.audio.paused && !this.audio.ended;
+    const label = playing ? "Pause" : "Play";
+    if (this.playButton.getAttribute("aria-label") === label) return;
+    this.playButton.setAttribute("aria-label", label);
+    this.playButton.title = label;
+    setIcon(this.playButton, playing ? "pause" : "play");
+  }
+
+  private syncVolume(): void {
+    const muted = this.audio.muted || this.audio.volume === 0;
+    const label = this.audio.muted ? "Unmute" : "Mute";
+    this.muteButton.setAttribute("aria-label", label);
+    this.muteButton.title = label;
+    setIcon(this.muteButton, muted ? "muted" : "volume");
+    this.volume.value = String(this.audio.volume);
+  }
+
+  private startLoop(): void {
+    if (this.frame) return;
+    const tick = (): void => {
+      this.update();
+      this.frame = requestAnimationFrame(tick);
+    };
+    this.frame = requestAnimationFrame(tick);
+  }
+
+  private stopLoop(): void {
+    if (this.frame) cancelAnimationFrame(this.frame);
+    this.frame = 0;
+  }
+}

@@ -1,0 +1,95 @@
+/** The card's mini waveform: min/max peaks on a canvas, a played-progress overlay, click to seek. */
+import type { DecodedArray } from "./codecs";
+import type { ResizeHub } from "./view";
+
+const FULL_SCALE = 32767;
+
+export class Waveform {
+  readonly element: HTMLDivElement;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly played: HTMLDivElement;
+  private color: string;
+
+  constructor(
+    private readonly peaks: DecodedArray | null,
+    color: string,
+    private readonly resize: ResizeHub,
+    signal: AbortSignal,
+    onSeek: (fraction: number) => void,
+  ) {
+    this.color = color;
+    this.element = document.createElement("div");
+    this.element.className = "aw-wave";
+    this.element.title = "Click to seek";
+    this.canvas = document.createElement("canvas");
+    this.canvas.className = "aw-wave-canvas";
+    this.canvas.setAttribute("aria-hidden", "true");
+    this.played = document.createElement("div");
+    this.played.className = "aw-wave-played";
+    this.element.append(this.canvas, this.played);
+    this.element.addEventListener(
+      "click",
+      (event) => {
+        const rect = this.element.getBoundingClientRect();
+        if (rect.width > 0) onSeek(Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width)));
+      },
+      { signal },
+    );
+    resize.observe(this.canvas, () => this.draw());
+  }
+
+  setColor(color: string): void {
+    this.color = color;
+    this.draw();
+  }
+
+  /** Fraction of the clip already played (0..1). */
+  setProgress(fraction: number): void {
+    const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
+    this.played.style.width = `${(f * 100).toFixed(3)}%`;
+  }
+
+  draw(): void {
+    const canvas = this.canvas;
+    const ctx = canvas.getContext("2d");
+    const cssWidth = canvas.clientWidth;
+    const cssHeight = canvas.clientHeight;
+    if (!ctx || cssWidth === 0 || cssHeight === 0) return;
+    const dpr = window.devicePixelRatio || 1;
+    const width = Math.round(cssWidth * dpr);
+    const height = Math.round(cssHeight * dpr);
+    if (canvas.width !== width) canvas.width = width;
+    if (canvas.height !== height) canvas.height = height;
+    ctx.clearRect(0, 0, width, height);
+    if (!this.peaks) return;
+    const [channels = 0, buckets = 0] = this.peaks.shape;
+    if (channels === 0 || buckets === 0) return;
+    const data = this.peaks.data;
+    ctx.fillStyle = this.color || getComputedStyle(canvas).color;
+    const lane = height / channels;
+    for (let c = 0; c < channels; c++) {
+      const mid = lane * (c + 0.5);
+      const half = Math.max(1, lane / 2 - dpr);
+      const base = c * buckets;
+      for (let x = 0; x < width; x++) {
+        const b0 = Math.floor((x * buckets) / width);
+        const b1 = Math.max(b0 + 1, Math.floor(((x + 1) * buckets) / width));
+        let lo = FULL_SCALE;
+        let hi = -FULL_SCALE;
+        for (let b = b0; b < b1 && b < buckets; b++) {
+          const i = (base + b) * 2;
+          lo = Math.min(lo, data[i] as number);
+          hi = Math.max(hi, data[i + 1] as number);
+        }
+        if (hi < lo) continue;
+        const top = mid - (hi / FULL_SCALE) * half;
+        const bottom = mid - (lo / FULL_SCALE) * half;
+        ctx.fillRect(x, top, 1, Math.max(dpr, bottom - top));
+      }
+    }
+  }
+
+  dispose(): void {
+    this.resize.unobserve(this.canvas);
+  }
+}
