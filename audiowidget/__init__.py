@@ -5,7 +5,9 @@ Entry points:
 - :class:`Audio`: one clip from a path, file bytes, numpy array, torch-like
   tensor or nested list, validated and losslessly encoded (FLAC).
 - :class:`AudioPanel`: log clips per run, group and step (like ``wandb.log``)
-  and show players with run colors and step sliders.
+  and show players with run colors, step sliders and an Analyze view.
+- :func:`analyze`: statistics, waveform peaks and spectrum frames of a clip,
+  computed in numpy (see :mod:`audiowidget.analysis` for the definitions).
 
 Examples:
     >>> import numpy as np, audiowidget as aw
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .analysis import Analysis, analyze
 from .clip import Audio, AudioWarning, EncodedAudio
 from .widget import AudioPanel
 
@@ -26,4 +29,12 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0+unknown"
 
-__all__ = ["Audio", "AudioPanel", "AudioWarning", "EncodedAudio", "__version__"]
+__all__ = [
+    "Analysis",
+    "Audio",
+    "AudioPanel",
+    "AudioWarning",
+    "EncodedAudio",
+    "__version__",
+    "analyze",
+]

@@ -2,20 +2,145 @@
 
 Entry points:
 
-- :func:`waveform_peaks`: min/max per bucket per channel, int16-quantized,
-  the data behind every drawn waveform (the browser never reads samples).
+- :func:`analyze` computes everything below for one clip and returns an
+  :class:`Analysis` (afresh on every call: nothing is cached);
+- :func:`waveform_peaks`: min/max per bucket per channel, int16-quantized;
+- :func:`spectrum_frames`: the log-frequency spectrum, ~30 frames a second;
+- :func:`integrated_loudness`: ITU-R BS.1770-4 loudness in LUFS.
+
+Definitions (full scale is 1.0 for floats and the type's full scale for
+integers; dB values are 20·log10 of amplitudes):
+
+- **Peak** (dBFS): max |x| over all channels (also per channel), the true
+  value even above full scale.
+- **RMS** (dBFS): sqrt(mean x²) over all samples; a full-scale sine reads
+  -3.01 dBFS.
+- **Crest factor** (dB): peak dB - RMS dB.
+- **Dynamic range** (dB): 95th minus 10th percentile of the RMS levels of
+  50 ms windows, counting only windows above -70 dBFS; ``None`` if fewer than
+  two.
+- **Integrated loudness** (LUFS): ITU-R BS.1770-4 (K-weighting, 400 ms blocks
+  with 75 % overlap, absolute -70 LUFS and relative -10 LU gates); ``None``
+  for clips shorter than 400 ms.
+- **DC offset**: the mean of all samples, in full-scale units.
+- **Clipped samples**: samples at or beyond full scale (for integer sources,
+  the type's extreme values).
+- **Silence**: the share of 50 ms windows below -60 dBFS RMS.
+- **Spectrum frames**: Hann window, FFT length the power of two nearest to
+  46 ms, about 30 frames a second (frame *i* centred at *i* / fps), magnitude
+  in dB such that a full-scale sine reads 0 dB, on 256 log-spaced bins from
+  20 Hz to Nyquist (each bin shows the strongest FFT bin inside it; bins
+  narrower than the FFT resolution are interpolated), quantized to uint8 over
+  a fixed -120…0 dB range, the same for every clip. Multichannel: mean power
+  over channels.
+- **Average spectrum**: mean power over all frames per bin, in dB, float32.
+
+Silence has a level of -inf dB: ``peak_dbfs``, ``rms_dbfs`` and
+``loudness_lufs`` are then ``-inf`` (and the crest factor ``nan``).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
 
-__all__ = ["CARD_PEAK_BUCKETS", "waveform_peaks"]
+__all__ = [
+    "CARD_PEAK_BUCKETS",
+    "SPECTRUM_BINS",
+    "SPECTRUM_DB_RANGE",
+    "WAVEFORM_BUCKETS",
+    "Analysis",
+    "analyze",
+    "coarsen_peaks",
+    "integrated_loudness",
+    "spectrum_frames",
+    "waveform_peaks",
+]
 
-#: Buckets of the coarse waveform level drawn on each card (enough for a
-#: full-width card without reading samples in the browser).
+Float32Array = npt.NDArray[np.float32]
+
+#: Buckets of the coarse waveform level drawn on each card.
 CARD_PEAK_BUCKETS = 400
+#: Buckets of the fine waveform level: one per pixel of a 1600 px wide view.
+WAVEFORM_BUCKETS = 1600
+#: Log-spaced spectrum bins from 20 Hz to Nyquist.
+SPECTRUM_BINS = 256
+#: The fixed dB range that spectrum frames are quantized over.
+SPECTRUM_DB_RANGE = (-120.0, 0.0)
+SPECTRUM_FPS = 30.0
+_LOWEST_HZ = 20.0
+_WINDOW_S = 0.050  # statistics windows
+_SILENCE_DBFS = -60.0
+_GATE_DBFS = -70.0
+_FRAMES_PER_CHUNK = 512  # spectrum frames transformed at once (bounds memory, stays in cache)
+_BLOCKS_PER_CHUNK = 64  # K-weighting overlap-add blocks transformed at once
+_TINY = 1e-20
+# Full scale of the positive extreme of integer sources, in to_numpy() units.
+_INT_POSITIVE_FULL_SCALE = {
+    "int8": 127 / 128,
+    "uint8": 127 / 128,
+    "int16": 32767 / 32768,
+    "int24": (2**23 - 1) / 2**23,
+    "int32": (2**31 - 1) / 2**31,
+}
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything audiowidget shows about one clip (see the module docstring for definitions).
+
+    Examples:
+        >>> import numpy as np
+        >>> t = np.arange(48000) / 48000
+        >>> a = analyze(0.5 * np.sin(2 * np.pi * 1000 * t), 48000)
+        >>> round(a.peak_dbfs, 2), round(a.rms_dbfs, 2), round(a.crest_factor_db, 2)
+        (-6.02, -9.03, 3.01)
+    """
+
+    peak_dbfs: float
+    peak_dbfs_per_channel: tuple[float, ...]
+    rms_dbfs: float
+    crest_factor_db: float
+    dynamic_range_db: float | None
+    loudness_lufs: float | None
+    dc_offset: float
+    clipped_samples: int
+    silence_ratio: float
+    duration: float
+    sample_rate: int
+    channels: int
+    encoding: str
+    peaks: npt.NDArray[np.int16]
+    spectrum_frames: npt.NDArray[np.uint8]
+    spectrum_frequencies: Float32Array
+    spectrum_fps: float
+    average_spectrum: Float32Array
+
+    def scalars(self) -> dict[str, Any]:
+        """The statistics (every field that is not an array), as plain Python values."""
+        arrays = {"peaks", "spectrum_frames", "spectrum_frequencies", "average_spectrum"}
+        out: dict[str, Any] = {}
+        for name in self.__dataclass_fields__:
+            if name not in arrays and name != "spectrum_fps":
+                value = getattr(self, name)
+                out[name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+    def __repr__(self) -> str:
+        loud = "n/a" if self.loudness_lufs is None else f"{self.loudness_lufs:.1f} LUFS"
+        return (
+            f"Analysis({self.duration:.2f} s, {self.sample_rate} Hz, peak {self.peak_dbfs:.1f} "
+            f"dBFS, RMS {self.rms_dbfs:.1f} dBFS, {loud})"
+        )
+
+
+def _db(amplitude: float) -> float:
+    return 20.0 * math.log10(amplitude) if amplitude > 0 else -math.inf
 
 
 def waveform_peaks(samples: npt.ArrayLike, buckets: int) -> npt.NDArray[np.int16]:
@@ -48,3 +173,309 @@ def waveform_peaks(samples: npt.ArrayLike, buckets: int) -> npt.NDArray[np.int16
     highs = np.maximum.reduceat(x, starts, axis=0)
     pairs = np.stack([lows.T, highs.T], axis=-1).astype(np.float64)
     return np.round(np.clip(pairs, -1.0, 1.0) * 32767).astype(np.int16)
+
+
+def coarsen_peaks(peaks: npt.NDArray[np.int16], buckets: int) -> npt.NDArray[np.int16]:
+    """A coarser level of :func:`waveform_peaks` output: min of mins, max of maxes.
+
+    Examples:
+        >>> import numpy as np
+        >>> fine = waveform_peaks(np.sin(np.linspace(0, 20, 8000))[:, None], 1600)
+        >>> coarsen_peaks(fine, 400).shape
+        (1, 400, 2)
+    """
+    n = min(buckets, peaks.shape[1])
+    starts = (np.arange(n, dtype=np.int64) * peaks.shape[1]) // n
+    lows = np.minimum.reduceat(peaks[..., 0], starts, axis=1)
+    highs = np.maximum.reduceat(peaks[..., 1], starts, axis=1)
+    return np.stack([lows, highs], axis=-1)
+
+
+def fft_length(sample_rate: int) -> int:
+    """The power of two nearest to 46 ms at ``sample_rate``.
+
+    Examples:
+        >>> fft_length(48000), fft_length(22050), fft_length(16000)
+        (2048, 1024, 512)
+    """
+    target = 0.046 * sample_rate
+    low = 2 ** max(0, math.floor(math.log2(target)))
+    return int(low if target - low <= 2 * low - target else 2 * low)
+
+
+def spectrum_frequencies(sample_rate: int, bins: int = SPECTRUM_BINS) -> Float32Array:
+    """Centres (geometric means of the edges) of ``bins`` log-spaced bins from 20 Hz to Nyquist."""
+    edges = np.geomspace(_LOWEST_HZ, sample_rate / 2, bins + 1)
+    return np.sqrt(edges[:-1] * edges[1:]).astype(np.float32)
+
+
+def _log_binning(
+    sample_rate: int, n_fft: int, bins: int
+) -> tuple[
+    npt.NDArray[np.intp], npt.NDArray[np.bool_], npt.NDArray[np.intp], npt.NDArray[np.float64]
+]:
+    """How to map FFT power onto log bins: reduceat starts, and interpolation for narrow bins."""
+    edges = np.geomspace(_LOWEST_HZ, sample_rate / 2, bins + 1)
+    resolution = sample_rate / n_fft
+    first = np.ceil(edges[:-1] / resolution).astype(np.intp)  # first FFT bin at or above the edge
+    last = np.ceil(edges[1:] / resolution).astype(np.intp)  # one past the last FFT bin in the bin
+    last[-1] = n_fft // 2 + 1  # Nyquist belongs to the top bin
+    wide = last > first
+    centre = np.sqrt(edges[:-1] * edges[1:]) / resolution
+    below = np.minimum(np.floor(centre).astype(np.intp), n_fft // 2 - 1)
+    return first, wide, below, centre - below
+
+
+def spectrum_frames(
+    samples: npt.ArrayLike, sample_rate: int, bins: int = SPECTRUM_BINS
+) -> tuple[npt.NDArray[np.uint8], Float32Array, float, Float32Array]:
+    """Spectrum frames of ``samples`` ``(frames, channels)``: see the module docstring.
+
+    Returns ``(frames_u8, frequencies_hz, fps, average_spectrum_db)`` where
+    ``frames_u8`` is ``(n_frames, bins)`` uint8 over -120…0 dB.
+
+    Examples:
+        >>> import numpy as np
+        >>> t = np.arange(48000) / 48000
+        >>> tone = np.sin(2 * np.pi * 1500 * t)  # full scale, on an FFT bin centre
+        >>> frames, freqs, fps, avg = spectrum_frames(tone[:, None], 48000)
+        >>> frames.shape, fps
+        ((31, 256), 30.0)
+        >>> int(frames[15].max())  # a full-scale sine reads 0 dB: the top of the uint8 range
+        255
+    """
+    x = np.asarray(samples, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[:, None]
+    n_fft = fft_length(sample_rate)
+    hop = max(1, round(sample_rate / SPECTRUM_FPS))
+    n_frames = 1 + x.shape[0] // hop
+    half = n_fft // 2
+    padded = np.zeros((x.shape[0] + 2 * half + hop, x.shape[1]), dtype=np.float32)
+    padded[half : half + x.shape[0]] = x
+    window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)
+    # |X| * 2 / sum(w) is 1.0 for a full-scale sine on a bin centre
+    window *= np.float32(2.0 / window.sum())
+    first, wide, below, frac = _log_binning(sample_rate, n_fft, bins)
+    starts = first[wide]
+    binned = np.empty((n_frames, bins), dtype=np.float32)
+    for c0 in range(0, n_frames, _FRAMES_PER_CHUNK):  # blocks of frames, each fully vectorized
+        c1 = min(n_frames, c0 + _FRAMES_PER_CHUNK)
+        power = np.zeros((c1 - c0, half + 1), dtype=np.float32)
+        for ch in range(x.shape[1]):
+            segment = padded[c0 * hop : (c1 - 1) * hop + n_fft, ch]
+            framed = sliding_window_view(segment, n_fft)[::hop] * window
+            spectrum = np.fft.rfft(framed, axis=1)
+            power += spectrum.real**2 + spectrum.imag**2
+        power /= x.shape[1]
+        out = binned[c0:c1]
+        out[:, wide] = np.maximum.reduceat(power, starts, axis=1)
+        narrow = ~wide
+        out[:, narrow] = (
+            power[:, below[narrow]] * (1 - frac[narrow])
+            + power[:, below[narrow] + 1] * frac[narrow]
+        )
+    lo, hi = SPECTRUM_DB_RANGE
+    average = (10 * np.log10(np.maximum(binned.mean(axis=0, dtype=np.float64), _TINY))).astype(
+        np.float32
+    )
+    db = 10 * np.log10(np.maximum(binned, _TINY))
+    quantized = np.round((np.clip(db, lo, hi) - lo) * (255 / (hi - lo))).astype(np.uint8)
+    return quantized, spectrum_frequencies(sample_rate, bins), sample_rate / hop, average
+
+
+def _biquad_response(
+    b: tuple[float, float, float], a: tuple[float, float, float], z: npt.NDArray[np.complex128]
+) -> npt.NDArray[np.complex128]:
+    zi = 1 / z
+    result: npt.NDArray[np.complex128] = (b[0] + b[1] * zi + b[2] * zi**2) / (
+        a[0] + a[1] * zi + a[2] * zi**2
+    )
+    return result
+
+
+def k_weighting(
+    sample_rate: int,
+) -> list[tuple[tuple[float, float, float], tuple[float, float, float]]]:
+    """The two K-weighting biquads ``[(b, a), (b, a)]`` of ITU-R BS.1770-4 at any rate.
+
+    Derived by the bilinear transform from the analog prototype of the
+    standard's 48 kHz coefficients (the design libebur128 uses), so at 48 kHz
+    they equal the published ones. The published high-pass has a passband
+    gain of +0.043 dB; at other rates its numerator is scaled to keep that
+    same gain, so every rate has the 48 kHz response.
+
+    Examples:
+        >>> (b, a), _ = k_weighting(48000)
+        >>> [round(v, 8) for v in b], [round(v, 8) for v in a]
+        ([1.53512486, -2.69169619, 1.19839281], [1.0, -1.69065929, 0.73248077])
+    """
+    f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
+    k = math.tan(math.pi * f0 / sample_rate)
+    vh = 10 ** (gain_db / 20)
+    vb = vh**0.4996667741545416
+    a0 = 1 + k / q + k * k
+    shelf = (
+        ((vh + vb * k / q + k * k) / a0, 2 * (k * k - vh) / a0, (vh - vb * k / q + k * k) / a0),
+        (1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0),
+    )
+
+    def highpass_denominator(rate: int) -> tuple[float, float, float]:
+        f0, q = 38.13547087602444, 0.5003270373238773
+        k = math.tan(math.pi * f0 / rate)
+        a0 = 1 + k / q + k * k
+        return (1.0, 2 * (k * k - 1) / a0, (1 - k / q + k * k) / a0)
+
+    a, a48 = highpass_denominator(sample_rate), highpass_denominator(48000)
+    # gain at Nyquist is 4 / (1 - a1 + a2): keep the 48 kHz value at every rate
+    scale = (1 - a[1] + a[2]) / (1 - a48[1] + a48[2])
+    highpass = ((scale, -2.0 * scale, scale), a)
+    return [shelf, highpass]
+
+
+def _k_weighted(x: Float32Array, sample_rate: int) -> Float32Array:
+    """K-weighted ``x`` (frames, channels), by FFT overlap-add.
+
+    The filters' frequency response is evaluated exactly on the FFT grid, and
+    their impulse response has decayed below 1e-11 after the 0.1 s of padding
+    each block gets, so the result equals the recursive IIR filter to float32
+    precision, with no Python loop over samples (blocks go 64 at a time).
+    """
+    frames, channels = x.shape
+    tail = max(1, round(0.1 * sample_rate))
+    n_fft = 1 << max(12, (4 * tail - 1).bit_length())  # blocks about 3x longer than the tail
+    block = n_fft - tail
+    z = np.exp(2j * np.pi * np.arange(n_fft // 2 + 1) / n_fft)
+    response = np.ones_like(z)
+    for b, a in k_weighting(sample_rate):
+        response *= _biquad_response(b, a, z)
+    gain = response.astype(np.complex64)
+    n_blocks = -(-frames // block)
+    padded = np.zeros((n_blocks * block, channels), dtype=np.float32)
+    padded[:frames] = x
+    out = np.zeros(((n_blocks + 1) * block, channels), dtype=np.float32)
+    spill = np.zeros((_BLOCKS_PER_CHUNK, block), dtype=np.float32)
+    for ch in range(channels):
+        blocks = padded[:, ch].reshape(n_blocks, block)
+        for b0 in range(0, n_blocks, _BLOCKS_PER_CHUNK):
+            b1 = min(n_blocks, b0 + _BLOCKS_PER_CHUNK)
+            y = np.fft.irfft(np.fft.rfft(blocks[b0:b1], n=n_fft, axis=1) * gain, n=n_fft, axis=1)
+            out[b0 * block : b1 * block, ch] += y[:, :block].ravel()
+            spill[: b1 - b0, :tail] = y[:, block:]
+            out[(b0 + 1) * block : (b1 + 1) * block, ch] += spill[: b1 - b0].ravel()
+    return out[:frames]
+
+
+def integrated_loudness(samples: npt.ArrayLike, sample_rate: int) -> float | None:
+    """Integrated loudness in LUFS by ITU-R BS.1770-4; ``None`` below 400 ms.
+
+    Channel weights follow the standard's L, R, C, Ls, Rs order: 1.0, 1.0,
+    1.0, 1.41, 1.41 (1.0 for any further channel). Silence gives ``-inf``.
+
+    Examples:
+        >>> import numpy as np
+        >>> t = np.arange(48000 * 2) / 48000
+        >>> round(integrated_loudness(0.5 * np.sin(2 * np.pi * 997 * t), 48000), 2)
+        -9.03
+    """
+    x = np.asarray(samples, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[:, None]
+    frames, channels = x.shape
+    block, step = 0.4, 0.1
+    duration = frames / sample_rate
+    if duration < block:
+        return None
+    y = _k_weighted(x, sample_rate)
+    energy = np.zeros((frames + 1, channels))
+    np.cumsum(np.square(y), axis=0, dtype=np.float64, out=energy[1:])
+    n_blocks = round((duration - block) / step) + 1
+    j = np.arange(n_blocks)
+    lower = np.minimum((j * step * sample_rate).astype(np.int64), frames)
+    upper = np.minimum(((j * step + block) * sample_rate).astype(np.int64), frames)
+    z = (energy[upper] - energy[lower]) / (block * sample_rate)  # (blocks, channels)
+    weights = np.ones(channels)
+    weights[3:5] = 1.41
+    power = z @ weights
+    with np.errstate(divide="ignore"):
+        levels = -0.691 + 10 * np.log10(power)
+        gated = levels >= _GATE_DBFS
+        if not gated.any():
+            return -math.inf
+        relative = -0.691 + 10 * math.log10(float(power[gated].mean())) - 10
+        kept = gated & (levels > relative)
+        return -0.691 + 10 * math.log10(float(power[kept].mean()))
+
+
+def analyze(data: Any, sample_rate: int | None = None) -> Analysis:
+    """Analyze a clip: statistics, waveform peaks and spectrum frames, computed afresh.
+
+    Args:
+        data: an :class:`audiowidget.Audio`, or anything ``Audio`` accepts
+            (with ``sample_rate`` for arrays).
+        sample_rate: the rate of an array input.
+
+    Examples:
+        >>> import numpy as np, audiowidget as aw
+        >>> t = np.arange(16000) / 16000
+        >>> a = aw.analyze(aw.Audio(0.25 * np.sin(2 * np.pi * 440 * t), 16000))
+        >>> round(a.peak_dbfs, 2), a.channels, a.encoding
+        (-12.04, 1, 'FLAC 16-bit')
+    """
+    from .clip import Audio  # the clip model validates input; analysis stays array-level
+
+    clip = data if isinstance(data, Audio) else Audio(data, sample_rate)
+    if isinstance(data, Audio) and sample_rate is not None and sample_rate != clip.sample_rate:
+        raise ValueError(
+            f"sample_rate={sample_rate} differs from the clip's {clip.sample_rate} Hz; "
+            "an Audio brings its own rate: leave sample_rate out"
+        )
+    return analyze_samples(
+        clip.to_numpy(),
+        clip.sample_rate,
+        encoding=clip.encode().encoding,
+        full_scale=_INT_POSITIVE_FULL_SCALE.get(clip.source_dtype, 1.0),
+    )
+
+
+def analyze_samples(
+    x: Float32Array, sample_rate: int, *, encoding: str, full_scale: float = 1.0
+) -> Analysis:
+    """:func:`analyze` on float32 ``(frames, channels)`` samples in full-scale units."""
+    frames, channels = x.shape
+    magnitude = np.abs(x)
+    peak_per_channel = magnitude.max(axis=0)
+    peak = float(peak_per_channel.max())
+    mean_square = float(np.sum(np.square(x), dtype=np.float64)) / x.size
+    rms_db = _db(math.sqrt(mean_square))
+    peak_db = _db(peak)
+    window = max(1, min(frames, round(_WINDOW_S * sample_rate)))
+    n_windows = frames // window
+    windowed = np.square(x[: n_windows * window]).reshape(n_windows, window * channels)
+    with np.errstate(divide="ignore"):
+        window_db = 10 * np.log10(windowed.mean(axis=1, dtype=np.float64))
+    loud = window_db[window_db > _GATE_DBFS]
+    dynamic_range = (
+        float(np.percentile(loud, 95) - np.percentile(loud, 10)) if loud.size >= 2 else None
+    )
+    spectrum, frequencies, fps, average = spectrum_frames(x, sample_rate)
+    return Analysis(
+        peak_dbfs=peak_db,
+        peak_dbfs_per_channel=tuple(_db(float(p)) for p in peak_per_channel),
+        rms_dbfs=rms_db,
+        crest_factor_db=peak_db - rms_db if math.isfinite(rms_db) else math.nan,
+        dynamic_range_db=dynamic_range,
+        loudness_lufs=integrated_loudness(x, sample_rate),
+        dc_offset=float(np.sum(x, dtype=np.float64)) / x.size,
+        clipped_samples=int(np.count_nonzero(magnitude >= np.float32(full_scale))),
+        silence_ratio=float(np.mean(window_db < _SILENCE_DBFS)),
+        duration=frames / sample_rate,
+        sample_rate=sample_rate,
+        channels=channels,
+        encoding=encoding,
+        peaks=waveform_peaks(x, WAVEFORM_BUCKETS),
+        spectrum_frames=spectrum,
+        spectrum_frequencies=frequencies,
+        spectrum_fps=fps,
+        average_spectrum=average,
+    )

@@ -15,6 +15,7 @@ Transport (see the README's "How data reaches the browser"):
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -25,7 +26,7 @@ import ipywidgets
 import numpy as np
 import traitlets
 
-from .analysis import CARD_PEAK_BUCKETS, waveform_peaks
+from .analysis import CARD_PEAK_BUCKETS, SPECTRUM_DB_RANGE, analyze, coarsen_peaks
 from .clip import Audio
 from .store import ClipStore, Key
 
@@ -44,6 +45,15 @@ def _array_payload(array: np.ndarray) -> dict[str, Any]:
     return {"dtype": str(little.dtype.name), "shape": list(little.shape), "data": little.tobytes()}
 
 
+def _json_number(value: Any) -> Any:
+    """JSON has no infinities: levels of silence (-inf dB) and undefined values travel as null."""
+    if isinstance(value, list):
+        return [_json_number(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 class ClipModel(ipywidgets.Widget):  # type: ignore[misc]
     """One logged clip in the browser: address, metadata, encoded audio, analysis arrays."""
 
@@ -60,13 +70,19 @@ class ClipModel(ipywidgets.Widget):  # type: ignore[misc]
     audio = traitlets.Bytes().tag(sync=True)
     """Type: bytes. The encoded file (FLAC by default) exactly as played and downloaded."""
     arrays = traitlets.Dict().tag(sync=True)
-    """Type: dict[str, {dtype, shape, data}]. ``peaks``: int16 (channels, buckets, 2)."""
+    """Type: dict[str, {dtype, shape, data}]. ``peaks`` (card) and ``waveform``: int16
+    (channels, buckets, 2); ``spectrum_frames``: uint8 (frames, bins);
+    ``spectrum_frequencies`` and ``average_spectrum`` (dB): float32 (bins,)."""
+
+    stats: dict[str, Any]
+    """The clip's statistics as :func:`audiowidget.analyze` gives them (not synced)."""
 
     @classmethod
     def from_audio(cls, key: Key, clip: Audio) -> ClipModel:
-        """Encode ``clip`` and compute its card data (the only place a clip is read)."""
+        """Encode and analyze ``clip`` (the only place a clip is read)."""
         encoded = clip.encode()
-        peaks = waveform_peaks(clip.to_numpy(), CARD_PEAK_BUCKETS)
+        analysis = analyze(clip)
+        stats = analysis.scalars()
         meta = {
             "caption": clip.caption,
             "sample_rate": clip.sample_rate,
@@ -77,16 +93,27 @@ class ClipModel(ipywidgets.Widget):  # type: ignore[misc]
             "mime": encoded.mime,
             "ext": encoded.ext,
             "bytes": len(encoded.data),
+            "stats": {name: _json_number(value) for name, value in stats.items()},
+            "spectrum_fps": analysis.spectrum_fps,
+            "spectrum_db_range": list(SPECTRUM_DB_RANGE),
         }
-        return cls(
+        model = cls(
             run=key.run,
             group=key.group,
             step=key.step,
             index=key.index,
             meta=meta,
             audio=encoded.data,
-            arrays={"peaks": _array_payload(peaks)},
+            arrays={
+                "peaks": _array_payload(coarsen_peaks(analysis.peaks, CARD_PEAK_BUCKETS)),
+                "waveform": _array_payload(analysis.peaks),
+                "spectrum_frames": _array_payload(analysis.spectrum_frames),
+                "spectrum_frequencies": _array_payload(analysis.spectrum_frequencies),
+                "average_spectrum": _array_payload(analysis.average_spectrum),
+            },
         )
+        model.stats = stats
+        return model
 
     def __repr__(self) -> str:
         duration = self.meta.get("duration", 0.0)
@@ -284,6 +311,32 @@ class AudioPanel(anywidget.AnyWidget):
             [5]
         """
         return self._store.steps(group)
+
+    def stats(self, run: str, group: str, step: int, index: int = 0) -> dict[str, Any]:
+        """Statistics of one logged clip: the scalar fields of :func:`audiowidget.analyze`.
+
+        Levels of silence are ``-inf``; ``dynamic_range_db`` and
+        ``loudness_lufs`` are ``None`` where undefined (see
+        :mod:`audiowidget.analysis` for every definition).
+
+        Examples:
+            >>> import numpy as np, audiowidget as aw
+            >>> panel = aw.AudioPanel()
+            >>> sine = 0.5 * np.sin(2 * np.pi * 1000 * np.arange(48000) / 48000)
+            >>> panel.log({"g": aw.Audio(sine, 48000)}, step=0, run="r")
+            >>> round(panel.stats("r", "g", 0)["rms_dbfs"], 2)
+            -9.03
+        """
+        with self._lock:
+            model = self._store.get(Key(group, step, run, index))
+            if model is None:
+                logged = [k.index for k, _ in self._store.at(group, step) if k.run == run]
+                raise KeyError(
+                    f"nothing logged for run={run!r}, group={group!r}, step={step}, index={index}"
+                    + (f"; indices logged there: {logged}" if logged else "")
+                    + f"; runs: {self._store.runs}, groups: {self._store.groups}"
+                )
+            return dict(model.stats)
 
     def color(self, run: str) -> str:
         """The CSS color of ``run`` (palette order of first logging unless set)."""

@@ -1,0 +1,235 @@
+"""Analysis against closed-form signals, and loudness against pyloudnorm."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import pytest
+
+import audiowidget as aw
+from audiowidget.analysis import (
+    SPECTRUM_BINS,
+    fft_length,
+    integrated_loudness,
+    k_weighting,
+    spectrum_frames,
+)
+
+FIELDS = [
+    "peak_dbfs",
+    "peak_dbfs_per_channel",
+    "rms_dbfs",
+    "crest_factor_db",
+    "dynamic_range_db",
+    "loudness_lufs",
+    "dc_offset",
+    "clipped_samples",
+    "silence_ratio",
+    "duration",
+    "sample_rate",
+    "channels",
+    "encoding",
+    "peaks",
+    "spectrum_frames",
+    "spectrum_frequencies",
+    "spectrum_fps",
+    "average_spectrum",
+]
+
+
+def sine(freq: float, seconds: float, rate: int, amp: float = 1.0) -> np.ndarray:
+    t = np.arange(int(seconds * rate)) / rate
+    return amp * np.sin(2 * np.pi * freq * t)
+
+
+def test_field_names_are_exactly_the_documented_ones():
+    assert [f.name for f in dataclasses.fields(aw.Analysis)] == FIELDS
+    assert dataclasses.is_dataclass(aw.Analysis)
+    a = aw.analyze(sine(440, 0.5, 16000, 0.5), 16000)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        a.peak_dbfs = 0.0  # type: ignore[misc]
+
+
+def test_sine_at_minus_6_dbfs():
+    amp = 10 ** (-6 / 20)
+    a = aw.analyze(sine(997, 2.0, 48000, amp), 48000)
+    assert a.peak_dbfs == pytest.approx(-6.0, abs=0.01)
+    assert a.rms_dbfs == pytest.approx(-6.0 - 3.0103, abs=0.01)
+    assert a.crest_factor_db == pytest.approx(3.0103, abs=0.01)
+    assert a.peak_dbfs_per_channel == (pytest.approx(-6.0, abs=0.01),)
+    assert a.clipped_samples == 0
+    assert a.silence_ratio == 0.0
+    assert a.dc_offset == pytest.approx(0.0, abs=1e-4)
+    assert a.dynamic_range_db == pytest.approx(0.0, abs=0.05)  # 50 ms windows cut periods
+    assert (a.duration, a.sample_rate, a.channels) == (2.0, 48000, 1)
+
+
+def test_full_scale_sine_rms_reads_minus_3_01():
+    assert aw.analyze(sine(1000, 1.0, 48000), 48000).rms_dbfs == pytest.approx(-3.01, abs=0.01)
+
+
+def test_silence():
+    a = aw.analyze(np.zeros(16000, dtype=np.float32), 16000)
+    assert a.peak_dbfs == -math.inf
+    assert a.rms_dbfs == -math.inf
+    assert math.isnan(a.crest_factor_db)
+    assert a.loudness_lufs == -math.inf
+    assert a.dynamic_range_db is None
+    assert a.silence_ratio == 1.0
+    assert a.clipped_samples == 0
+    assert int(a.spectrum_frames.max()) == 0
+
+
+def test_clipped_float_square_keeps_its_true_level():
+    square = 1.5 * np.sign(sine(100, 1.0, 8000) + 1e-9)
+    with pytest.warns(aw.AudioWarning, match="exceed full scale"):
+        a = aw.analyze(square, 8000)
+    assert a.peak_dbfs == pytest.approx(20 * math.log10(1.5), abs=0.01)
+    assert a.rms_dbfs == pytest.approx(20 * math.log10(1.5), abs=0.01)
+    assert a.crest_factor_db == pytest.approx(0.0, abs=0.01)
+    assert a.clipped_samples == square.size
+
+
+def test_int16_square_at_the_type_extremes_counts_as_clipped():
+    square = np.where(sine(50, 0.5, 8000) >= 0, 32767, -32768).astype(np.int16)
+    a = aw.analyze(aw.Audio(square, 8000))
+    assert a.clipped_samples == square.size
+    assert a.encoding == "FLAC 16-bit"
+
+
+def test_dc_offset():
+    a = aw.analyze(np.full(8000, 0.25), 8000)
+    assert a.dc_offset == pytest.approx(0.25)
+    assert a.peak_dbfs == pytest.approx(20 * math.log10(0.25))
+    assert a.rms_dbfs == pytest.approx(20 * math.log10(0.25))
+
+
+def test_silence_ratio_and_dynamic_range_from_50_ms_windows():
+    rate = 8000
+    loud, quiet = sine(400, 1.0, rate, 0.5), sine(400, 1.0, rate, 0.05)  # 20 dB apart
+    a = aw.analyze(np.concatenate([loud, quiet, np.zeros(2 * rate)]), rate)
+    assert a.silence_ratio == pytest.approx(0.5)
+    assert a.dynamic_range_db == pytest.approx(20.0, abs=0.01)
+    few = aw.analyze(np.concatenate([sine(400, 0.05, rate, 0.5), np.zeros(rate)]), rate)
+    assert few.dynamic_range_db is None  # one window above -70 dBFS
+
+
+def test_stereo_peaks_per_channel_and_mean_power_spectrum():
+    left = sine(43 * 48000 / 2048, 1.0, 48000, 1.0)  # on an FFT bin centre: no scalloping
+    stereo = np.stack([left, 0.5 * left], axis=1)
+    a = aw.analyze(stereo, 48000)
+    assert a.peak_dbfs_per_channel == (
+        pytest.approx(0.0, abs=0.01),
+        pytest.approx(-6.02, abs=0.01),
+    )
+    assert a.channels == 2
+    assert a.peaks.shape == (2, 1600, 2)
+    # mean power over channels: (1 + 0.25) / 2 -> -2.04 dB at the tone
+    top = -120 + int(a.spectrum_frames[15].max()) * 120 / 255
+    assert top == pytest.approx(10 * math.log10(0.625), abs=0.3)
+
+
+@pytest.mark.parametrize("rate", [16000, 22050, 44100, 48000])
+def test_a_1_khz_tone_peaks_in_the_bin_containing_1_khz(rate):
+    frames, freqs, fps, average = spectrum_frames(sine(1000, 1.0, rate)[:, None], rate)
+    edges = np.geomspace(20, rate / 2, SPECTRUM_BINS + 1)
+    loudest = int(np.argmax(average))
+    assert edges[loudest] <= 1000 < edges[loudest + 1]
+    assert freqs[loudest] == pytest.approx(math.sqrt(edges[loudest] * edges[loudest + 1]), rel=1e-5)
+    assert (
+        int(frames[len(frames) // 2].max()) >= 252
+    )  # a full-scale sine reads 0 dB (±1.5 dB scalloping)
+    assert fps == pytest.approx(30, abs=0.1)
+    assert frames.shape == (1 + rate // round(rate / 30), SPECTRUM_BINS)
+    assert frames.dtype == np.uint8
+
+
+def test_spectrum_scale_is_fixed_across_clips():
+    quiet = spectrum_frames(sine(1000, 1.0, 48000, 0.01)[:, None], 48000)[0]
+    loud = spectrum_frames(sine(1000, 1.0, 48000, 1.0)[:, None], 48000)[0]
+    step_db = (int(loud[15].max()) - int(quiet[15].max())) * 120 / 255
+    assert step_db == pytest.approx(40.0, abs=0.5)
+
+
+def test_fft_length_is_the_power_of_two_nearest_46_ms():
+    assert [fft_length(r) for r in (8000, 16000, 22050, 44100, 48000, 96000)] == [
+        256,
+        512,
+        1024,
+        2048,
+        2048,
+        4096,
+    ]
+
+
+def test_k_weighting_at_48_khz_is_the_published_filter():
+    (shelf_b, shelf_a), (hp_b, hp_a) = k_weighting(48000)
+    assert shelf_b == pytest.approx([1.53512485958697, -2.69169618940638, 1.19839281085285])
+    assert shelf_a == pytest.approx([1.0, -1.69065929318241, 0.73248077421585])
+    assert hp_b == pytest.approx([1.0, -2.0, 1.0])
+    assert hp_a == pytest.approx([1.0, -1.99004745483398, 0.99007225036621])
+
+
+def test_loudness_is_none_below_400_ms():
+    assert integrated_loudness(sine(1000, 0.399, 48000), 48000) is None
+    assert aw.analyze(sine(1000, 0.3, 48000, 0.5), 48000).loudness_lufs is None
+
+
+def _signals():
+    rng = np.random.default_rng(7)
+    for rate in (16000, 22050, 44100, 48000):
+        for channels in (1, 2):
+            for seconds in (0.5, 7.0):
+                n = int(rate * seconds)
+                t = np.arange(n) / rate
+                voiced = sum(np.sin(2 * np.pi * 140 * h * t) / h for h in range(1, 15))
+                syllables = (np.sin(2 * np.pi * 3 * t) > -0.3).astype(float)
+                noise = rng.normal(0, 1, (n, channels))
+                x = 0.15 * (voiced * syllables)[:, None] + 0.02 * noise
+                if channels == 2:
+                    x[:, 1] *= 0.5
+                yield pytest.param(x, rate, id=f"{rate}Hz-{channels}ch-{seconds}s")
+
+
+@pytest.mark.parametrize(("x", "rate"), list(_signals()))
+def test_loudness_agrees_with_pyloudnorm(x, rate):
+    pyloudnorm = pytest.importorskip("pyloudnorm")
+    ours = aw.analyze(x, rate).loudness_lufs
+    theirs = pyloudnorm.Meter(rate).integrated_loudness(x)
+    assert ours == pytest.approx(theirs, abs=0.1)
+
+
+def test_panel_stats_are_the_scalar_fields():
+    panel = aw.AudioPanel()
+    clip = aw.Audio(np.stack([sine(300, 1.0, 22050, 0.3)] * 2, axis=1), 22050)
+    panel.log({"g": clip}, step=3, run="r")
+    stats = panel.stats("r", "g", 3)
+    expected = aw.analyze(clip)
+    scalar_fields = [
+        f
+        for f in FIELDS
+        if f
+        not in {
+            "peaks",
+            "spectrum_frames",
+            "spectrum_frequencies",
+            "spectrum_fps",
+            "average_spectrum",
+        }
+    ]
+    assert list(stats) == scalar_fields
+    for name in scalar_fields:
+        value = getattr(expected, name)
+        assert stats[name] == (list(value) if isinstance(value, tuple) else value)
+    with pytest.raises(KeyError, match="nothing logged for run='r', group='g', step=4"):
+        panel.stats("r", "g", 4)
+
+
+def test_analyze_checks_its_input():
+    with pytest.raises(ValueError, match="sample rate"):
+        aw.analyze(np.zeros(10))
+    clip = aw.Audio(np.zeros(100) + 0.1, 8000)
+    with pytest.raises(ValueError, match="differs from the clip's 8000 Hz"):
+        aw.analyze(clip, 16000)
