@@ -65,7 +65,9 @@ report: install
 	@echo "Wrote build/demo.html"
 
 bench: install
-	@for f in bench/*.py; do echo "== $$f"; $(PY) $$f || exit 1; done
+	$(PIP) install --quiet -e ".[bench]"
+	$(PY) bench/transport.py
+	$(PY) bench/analysis.py
 
 clean:
 	rm -rf $(VENV) build audiowidget/static js/node_modules tests/report_assets/node_modules

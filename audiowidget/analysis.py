@@ -42,6 +42,9 @@ Silence has a level of -inf dB: ``peak_dbfs``, ``rms_dbfs`` and
 from __future__ import annotations
 
 import math
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,8 +81,27 @@ _WINDOW_S = 0.050  # statistics windows
 _SILENCE_DBFS = -60.0
 _GATE_DBFS = -70.0
 _FRAMES_PER_CHUNK = 512  # spectrum frames transformed at once (bounds memory, stays in cache)
-_BLOCKS_PER_CHUNK = 64  # K-weighting overlap-add blocks transformed at once
+_BLOCKS_PER_CHUNK = 16  # K-weighting overlap-add blocks transformed at once
 _TINY = 1e-20
+# numpy's FFT releases the GIL: blocks of frames are transformed on every core.
+_WORKERS = max(1, min(4, os.cpu_count() or 1))
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _each_block(fn: Callable[[int, int], None], total: int, size: int) -> None:
+    """Run ``fn(start, stop)`` over ``range(0, total, size)``, in parallel threads when it pays."""
+    global _POOL
+    spans = [(start, min(total, start + size)) for start in range(0, total, size)]
+    if len(spans) < 2 or _WORKERS == 1:
+        for start, stop in spans:
+            fn(start, stop)
+        return
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(_WORKERS, thread_name_prefix="audiowidget-analysis")
+    for future in [_POOL.submit(fn, start, stop) for start, stop in spans]:
+        future.result()
+
+
 # Full scale of the positive extreme of integer sources, in to_numpy() units.
 _INT_POSITIVE_FULL_SCALE = {
     "int8": 127 / 128,
@@ -258,9 +280,10 @@ def spectrum_frames(
     window *= np.float32(2.0 / window.sum())
     first, wide, below, frac = _log_binning(sample_rate, n_fft, bins)
     starts = first[wide]
+    narrow = ~wide
     binned = np.empty((n_frames, bins), dtype=np.float32)
-    for c0 in range(0, n_frames, _FRAMES_PER_CHUNK):  # blocks of frames, each fully vectorized
-        c1 = min(n_frames, c0 + _FRAMES_PER_CHUNK)
+
+    def transform(c0: int, c1: int) -> None:  # one block of frames, fully vectorized
         power = np.zeros((c1 - c0, half + 1), dtype=np.float32)
         for ch in range(x.shape[1]):
             segment = padded[c0 * hop : (c1 - 1) * hop + n_fft, ch]
@@ -270,11 +293,12 @@ def spectrum_frames(
         power /= x.shape[1]
         out = binned[c0:c1]
         out[:, wide] = np.maximum.reduceat(power, starts, axis=1)
-        narrow = ~wide
         out[:, narrow] = (
             power[:, below[narrow]] * (1 - frac[narrow])
             + power[:, below[narrow] + 1] * frac[narrow]
         )
+
+    _each_block(transform, n_frames, _FRAMES_PER_CHUNK)
     lo, hi = SPECTRUM_DB_RANGE
     average = (10 * np.log10(np.maximum(binned.mean(axis=0, dtype=np.float64), _TINY))).astype(
         np.float32
@@ -353,17 +377,21 @@ def _k_weighted(x: Float32Array, sample_rate: int) -> Float32Array:
     n_blocks = -(-frames // block)
     padded = np.zeros((n_blocks * block, channels), dtype=np.float32)
     padded[:frames] = x
-    out = np.zeros(((n_blocks + 1) * block, channels), dtype=np.float32)
-    spill = np.zeros((_BLOCKS_PER_CHUNK, block), dtype=np.float32)
-    for ch in range(channels):
-        blocks = padded[:, ch].reshape(n_blocks, block)
-        for b0 in range(0, n_blocks, _BLOCKS_PER_CHUNK):
-            b1 = min(n_blocks, b0 + _BLOCKS_PER_CHUNK)
-            y = np.fft.irfft(np.fft.rfft(blocks[b0:b1], n=n_fft, axis=1) * gain, n=n_fft, axis=1)
-            out[b0 * block : b1 * block, ch] += y[:, :block].ravel()
-            spill[: b1 - b0, :tail] = y[:, block:]
-            out[(b0 + 1) * block : (b1 + 1) * block, ch] += spill[: b1 - b0].ravel()
-    return out[:frames]
+    heads = np.zeros(((n_blocks + 1) * block, channels), dtype=np.float32)
+    tails = np.zeros_like(heads)  # what each block spills into the next one
+
+    def filter_blocks(b0: int, b1: int) -> None:
+        for ch in range(channels):
+            blocks = padded[b0 * block : b1 * block, ch].reshape(b1 - b0, block)
+            y = np.fft.irfft(np.fft.rfft(blocks, n=n_fft, axis=1) * gain, n=n_fft, axis=1)
+            heads[b0 * block : b1 * block, ch] = y[:, :block].ravel()
+            spill = np.zeros((b1 - b0, block), dtype=np.float32)
+            spill[:, :tail] = y[:, block:]
+            tails[(b0 + 1) * block : (b1 + 1) * block, ch] = spill.ravel()
+
+    _each_block(filter_blocks, n_blocks, _BLOCKS_PER_CHUNK)
+    heads += tails
+    return heads[:frames]
 
 
 def integrated_loudness(samples: npt.ArrayLike, sample_rate: int) -> float | None:

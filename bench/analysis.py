@@ -1,0 +1,93 @@
+"""Analysis speed and size, against librosa and pyloudnorm in the same process.
+
+On one 6-minute 48 kHz speech-like clip, prints (medians of 3 warm runs):
+
+- full audiowidget analysis (peaks + spectrum frames + average spectrum + every
+  statistic including loudness) vs librosa's ``stft(n_fft=2048, hop=1600)`` +
+  ``amplitude_to_db`` + ``feature.rms``; target >= 3x faster;
+- integrated loudness alone vs ``pyloudnorm``; target >= 3x faster, equal results;
+- analysis bytes per audio-second that reach the notebook vs the encoded
+  (FLAC 16-bit) audio; target <= 20 %.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import librosa
+import numpy as np
+import pyloudnorm
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from speech import speech_like
+
+import audiowidget as aw
+from audiowidget.analysis import analyze_samples, integrated_loudness
+from audiowidget.store import Key
+from audiowidget.widget import ClipModel
+
+RATE = 48000
+SECONDS = 360
+
+
+def median_time(fn: Callable[[], object], runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def librosa_subset(y: np.ndarray) -> None:
+    spectrum = librosa.stft(y, n_fft=2048, hop_length=1600)
+    librosa.amplitude_to_db(np.abs(spectrum))
+    librosa.feature.rms(y=y)
+
+
+def main() -> None:
+    y = speech_like(SECONDS, RATE)
+    x = y[:, None]
+    clip = aw.Audio(y, RATE)
+    encoding = clip.encode().encoding
+    # warm up both sides (librosa compiles with numba on first use)
+    librosa_subset(y[: RATE * 5])
+    analyze_samples(x[: RATE * 5], RATE, encoding=encoding)
+
+    ours = median_time(lambda: analyze_samples(clip.to_numpy(), RATE, encoding=encoding))
+    theirs = median_time(lambda: librosa_subset(y))
+    print(f"clip: {SECONDS} s at {RATE} Hz, mono, speech-like")
+    print(
+        f"full analysis {ours:.3f} s, librosa subset {theirs:.3f} s: "
+        f"audiowidget is {theirs / ours:.2f}x faster (target >= 3)"
+    )
+
+    ours_l = median_time(lambda: integrated_loudness(x, RATE))
+    meter = pyloudnorm.Meter(RATE)
+    x64 = x.astype(np.float64)
+    theirs_l = median_time(lambda: meter.integrated_loudness(x64))
+    a, b = integrated_loudness(x, RATE), meter.integrated_loudness(x64)
+    print(
+        f"loudness {ours_l:.3f} s, pyloudnorm {theirs_l:.3f} s: "
+        f"{theirs_l / ours_l:.2f}x faster (target >= 3); {a:.3f} vs {b:.3f} LUFS "
+        f"(difference {abs(a - b):.3f} LU)"
+    )
+
+    model = ClipModel.from_audio(Key("speech", 0, "run", 0), clip)
+    analysis_bytes = sum(len(v["data"]) for v in model.arrays.values())
+    audio_bytes = len(model.audio)
+    print(
+        f"encoded audio {audio_bytes / SECONDS / 1000:.1f} kB/s ({encoding}), analysis "
+        f"{analysis_bytes / SECONDS / 1000:.2f} kB/s: ratio {analysis_bytes / audio_bytes:.3f} "
+        "(target <= 0.20)"
+    )
+    model.close()
+
+
+if __name__ == "__main__":
+    main()
