@@ -132,6 +132,16 @@ class ClipPage(ipywidgets.Widget):  # type: ignore[misc]
     """Type: list[ClipModel]. Clips in logging order (a replaced clip keeps its slot)."""
 
 
+def nearest_step(steps: list[int], wanted: int) -> int:
+    """The logged step nearest ``wanted``, the lower one on a tie (``steps`` sorted, non-empty).
+
+    Examples:
+        >>> nearest_step([0, 10, 20], 15), nearest_step([0, 10, 20], 16), nearest_step([5], 0)
+        (10, 20, 5)
+    """
+    return min(steps, key=lambda s: (abs(s - wanted), s))
+
+
 def _check_step(step: object) -> int:
     if isinstance(step, bool) or not isinstance(step, (int, np.integer)):
         raise TypeError(f"step must be a non-negative int or None, got {step!r}")
@@ -193,7 +203,19 @@ class AudioPanel(anywidget.AnyWidget):
     )
     """Type: list[ClipPage]. Pages of clip references; only the last one grows."""
     _pinned_steps = traitlets.Dict().tag(sync=True)
-    """Type: dict[str, int]. Steps the user moved a group's slider to; absent: follow newest."""
+    """Type: dict[str, int]. Steps of unlinked groups the user moved to; absent: follow newest."""
+    _linked_step = traitlets.Int(None, allow_none=True).tag(sync=True)
+    """Type: int | None. The step of every linked group's slider; None: follow the newest step."""
+    _unlinked = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    """Type: list[str]. Groups whose slider moves on its own (the lock icon is open)."""
+    _reference = traitlets.Unicode("").tag(sync=True)
+    """Type: str. The reference run shown beside every step, or "" for none."""
+    selected_run = traitlets.Unicode("").tag(sync=True)
+    """Type: str. The selected run: the one audible in Compare mode, targeted by Space."""
+    compare = traitlets.Bool(False).tag(sync=True)
+    """Type: bool. Compare mode: all runs of a group play together, only the selected one heard."""
+    match_loudness = traitlets.Bool(False).tag(sync=True)
+    """Type: bool. Play every clip at the same integrated loudness (playback only)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -208,6 +230,8 @@ class AudioPanel(anywidget.AnyWidget):
         data: Mapping[str, Audio | Iterable[Audio]],
         step: int | None = None,
         run: str = "default",
+        *,
+        reference: bool = False,
     ) -> None:
         """Log clips for one step of one run, like ``wandb.log``.
 
@@ -217,6 +241,7 @@ class AudioPanel(anywidget.AnyWidget):
                 (0 for its first log). Logging the same run, group and step
                 again replaces what was there.
             run: run name, shown in the run's color on every card.
+            reference: make ``run`` the reference run (see :meth:`set_reference`).
 
         Everything is checked and encoded before anything is stored, so a bad
         clip leaves what was logged untouched.
@@ -252,6 +277,8 @@ class AudioPanel(anywidget.AnyWidget):
                 for group, models in built.items():
                     self._store_group(group, resolved, run, models)
                 self._sync_index()
+                if reference:
+                    self._reference = run
 
     def _store_group(self, group: str, step: int, run: str, models: list[ClipModel]) -> None:
         replaced = dict(self._store.put(group, step, run, models))
@@ -311,6 +338,85 @@ class AudioPanel(anywidget.AnyWidget):
             [5]
         """
         return self._store.steps(group)
+
+    # -- steps, linking and the reference run ----------------------------------------
+
+    @property
+    def step(self) -> int | None:
+        """The step of the linked sliders (``None`` before anything is logged).
+
+        Setting it moves every linked group; a group with no clip at that step
+        shows its nearest logged step (the lower one on a tie). Set ``None`` to
+        follow the newest step again.
+
+        Examples:
+            >>> import numpy as np, audiowidget as aw
+            >>> panel = aw.AudioPanel()
+            >>> for s in (0, 10, 20):
+            ...     panel.log({"a": aw.Audio(np.zeros(80) + 0.1, 8000)}, step=s)
+            >>> panel.log({"b": aw.Audio(np.zeros(80) + 0.1, 8000)}, step=5)
+            >>> panel.step = 10
+            >>> panel.group_steps
+            {'a': 10, 'b': 5}
+        """
+        with self._lock:
+            if self._linked_step is not None:
+                return int(self._linked_step)
+            linked = [g for g in self._store.groups if g not in self._unlinked]
+            newest = [self._store.steps(g)[-1] for g in linked]
+            return max(newest) if newest else None
+
+    @step.setter
+    def step(self, value: int | None) -> None:
+        self._linked_step = None if value is None else _check_step(value)
+
+    @property
+    def group_steps(self) -> dict[str, int]:
+        """The step each group's slider shows, as the sliders in the browser do."""
+        with self._lock:
+            linked_step = self.step
+            shown = {}
+            for group in self._store.groups:
+                steps = self._store.steps(group)
+                if group in self._unlinked:
+                    pinned = self._pinned_steps.get(group)
+                    wanted = steps[-1] if pinned is None else int(pinned)
+                else:
+                    wanted = steps[-1] if linked_step is None else linked_step
+                shown[group] = nearest_step(steps, wanted)
+            return shown
+
+    def link(self, group: str, linked: bool = True) -> None:
+        """Link ``group``'s slider to the others (the default) or let it move on its own."""
+        with self._lock:
+            self._store.steps(group)  # raises with the logged groups if unknown
+            others = [g for g in self._unlinked if g != group]
+            self._unlinked = others if linked else [*others, group]
+
+    @property
+    def reference(self) -> str | None:
+        """The reference run, shown first beside every step of every group, or None."""
+        return self._reference or None
+
+    def set_reference(self, run: str | None) -> None:
+        """Show ``run``'s clips beside every step (None: no reference run).
+
+        For each group the reference card shows the clip from the reference
+        run's nearest logged step at or before the current one, or its only
+        clip, marked as reference and first in the grid.
+
+        Examples:
+            >>> import numpy as np, audiowidget as aw
+            >>> panel = aw.AudioPanel()
+            >>> panel.log({"g": aw.Audio(np.zeros(80) + 0.1, 8000)}, step=0, run="ground truth")
+            >>> panel.set_reference("ground truth")
+            >>> panel.reference
+            'ground truth'
+        """
+        with self._lock:
+            if run is not None and run not in self._store.runs:
+                raise KeyError(f"no run {run!r} has been logged; logged runs: {self._store.runs}")
+            self._reference = run or ""
 
     def stats(self, run: str, group: str, step: int, index: int = 0) -> dict[str, Any]:
         """Statistics of one logged clip: the scalar fields of :func:`audiowidget.analyze`.
