@@ -2,7 +2,7 @@
 
 Usage: ``python tests/make_screenshot.py`` (``make screenshot``). Executes
 ``notebooks/demo.ipynb``, exports it with local widget assets and photographs
-the first panel in JupyterLab's light and dark themes.
+the first panel in JupyterLab's light and dark themes, and its Analyze view.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from playwright.sync_api import sync_playwright
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from analyze_screenshot import analyze_screenshot
 from browser_support import CHROMIUM_ARGS, block_non_local, chromium_path, serve_directory
 from notebook_support import execute, export_offline
 
@@ -40,6 +41,9 @@ def main() -> None:
                 page.wait_for_timeout(500)
                 panel.screenshot(path=str(IMAGES / f"{name}.png"))
                 print(f"wrote {IMAGES / f'{name}.png'}")
+                if theme == "light":
+                    analyze_screenshot(page, IMAGES / "analyze.png", play_seconds=1.0)
+                    print(f"wrote {IMAGES / 'analyze.png'}")
             browser.close()
 
 

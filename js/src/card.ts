@@ -1,17 +1,15 @@
-/** One clip's card: run name in the run color, caption, step, duration, encoding, waveform, player. */
+/** One clip's card: run name in the run color, caption, step, duration, encoding, waveform, player, Analyze. */
+import { AnalyzeDialog } from "./analyze";
 import { asDataView } from "./codecs";
+import { h } from "./dom";
 import { downloadName, formatDuration, formatSampleRate } from "./format";
+import { icon } from "./icons";
 import { type ClipEntry, peaksOf } from "./models";
 import { PlayerControls } from "./player";
 import type { ViewContext } from "./view";
 import { Waveform } from "./waveform";
 
-function span(className: string, text: string): HTMLSpanElement {
-  const s = document.createElement("span");
-  s.className = className;
-  s.textContent = text;
-  return s;
-}
+const span = (className: string, text: string): HTMLSpanElement => h("span", className, text);
 
 function channelLabel(channels: number): string {
   if (channels === 1) return "mono";
@@ -28,6 +26,11 @@ export class Card {
   private readonly runName: HTMLSpanElement;
   private readonly waveform: Waveform;
   private readonly player: PlayerControls;
+  private readonly analyzeButton: HTMLButtonElement;
+  private dialog: AnalyzeDialog | null = null;
+  /** The Analyze tab last shown, selected again when it reopens. */
+  private tab = 0;
+  private color = "";
 
   constructor(
     readonly entry: ClipEntry,
@@ -37,35 +40,28 @@ export class Card {
     const signal = this.controller.signal;
     const color = ctx.runs.color(run);
 
-    const el = document.createElement("div");
-    el.className = "aw-card";
-    el.dataset.run = run;
-    el.dataset.group = group;
-    el.dataset.step = String(step);
-    el.dataset.index = String(index);
-    el.setAttribute("role", "group");
-    el.setAttribute("aria-label", `${run}, step ${step}${index > 0 ? `, clip ${index}` : ""}`);
+    const el = h("div", "aw-card", null, {
+      "data-run": run,
+      "data-group": group,
+      "data-step": String(step),
+      "data-index": String(index),
+      role: "group",
+      "aria-label": `${run}, step ${step}${index > 0 ? `, clip ${index}` : ""}`,
+    });
     this.element = el;
 
-    const head = document.createElement("div");
-    head.className = "aw-card-head";
-    this.swatch = span("aw-swatch", "");
-    this.swatch.setAttribute("aria-hidden", "true");
-    this.runName = span("aw-run-name", run);
-    this.runName.title = run;
-    head.append(this.swatch, this.runName, span("aw-card-step", `step ${step}`));
+    const head = h("div", "aw-card-head");
+    this.swatch = h("span", "aw-swatch", null, { "aria-hidden": "true" });
+    this.runName = h("span", "aw-run-name", run, { title: run });
+    this.analyzeButton = h("button", "aw-btn aw-analyze", null, { type: "button" });
+    this.analyzeButton.append(icon("analyze"), "Analyze");
+    this.analyzeButton.addEventListener("click", () => this.openAnalyze(), { signal });
+    head.append(this.swatch, this.runName, span("aw-card-step", `step ${step}`), this.analyzeButton);
     el.append(head);
 
-    if (meta.caption) {
-      const caption = document.createElement("div");
-      caption.className = "aw-caption";
-      caption.textContent = meta.caption;
-      caption.title = meta.caption;
-      el.append(caption);
-    }
+    if (meta.caption) el.append(h("div", "aw-caption", meta.caption, { title: meta.caption }));
 
-    const info = document.createElement("div");
-    info.className = "aw-meta";
+    const info = h("div", "aw-meta");
     info.append(span("aw-duration", formatDuration(meta.duration)));
     if (meta.encoding) info.append(span("aw-encoding", meta.encoding));
     const rate = formatSampleRate(meta.sample_rate);
@@ -76,7 +72,7 @@ export class Card {
 
     const bytes = asDataView(entry.model.get("audio")) ?? new DataView(new ArrayBuffer(0));
     this.url = URL.createObjectURL(new Blob([bytes as DataView<ArrayBuffer>], { type: meta.mime }));
-    this.audio = document.createElement("audio");
+    this.audio = h("audio", "");
     this.audio.preload = "metadata";
     this.audio.src = this.url;
     ctx.playback.add(this.audio);
@@ -91,20 +87,40 @@ export class Card {
       downloadUrl: this.url,
       downloadName: downloadName(run, group, step, index, meta.ext),
       signal,
-      onTime: (t, duration) => this.waveform.setProgress(duration > 0 ? t / duration : 0),
+      onTime: (t, duration) => {
+        this.waveform.setProgress(duration > 0 ? t / duration : 0);
+        this.dialog?.setTime(t, duration);
+      },
     });
     el.append(this.waveform.element, this.player.element, this.audio);
     this.setRunColor(color);
   }
 
   setRunColor(color: string): void {
+    this.color = color;
+    this.dialog?.setColor(color);
     this.swatch.style.background = color;
     this.runName.style.color = color;
     this.element.style.setProperty("--aw-run", color || "var(--aw-fg-muted)");
     this.waveform.setColor(color);
   }
 
+  /** Open the Analyze dialog over this card, driven by this card's player. */
+  openAnalyze(): void {
+    if (this.dialog) return;
+    this.dialog = new AnalyzeDialog(this.entry, this.color, this.player, this.ctx.resize, this.tab, (tab) => {
+      this.tab = tab;
+      this.dialog = null;
+      this.analyzeButton.focus();
+    });
+    this.element.append(this.dialog.element);
+    this.dialog.open();
+    this.player.update();
+  }
+
   dispose(): void {
+    this.dialog?.dispose();
+    this.dialog = null;
     this.controller.abort();
     this.player.dispose();
     this.waveform.dispose();

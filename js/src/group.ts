@@ -7,6 +7,7 @@
  * back to the newest step unpins the group.
  */
 import { Card } from "./card";
+import { h } from "./dom";
 import { type ClipEntry, type ClipIndex, readPinned, writePinned } from "./models";
 import type { ViewContext } from "./view";
 
@@ -40,37 +41,17 @@ export class GroupSection {
     private readonly index: ClipIndex,
     private readonly ctx: ViewContext,
   ) {
-    const section = document.createElement("section");
-    section.className = "aw-group";
-    section.dataset.group = group;
-    section.setAttribute("aria-label", group);
-
-    const header = document.createElement("div");
-    header.className = "aw-group-head";
-    const title = document.createElement("h3");
-    title.className = "aw-group-title";
-    title.textContent = group;
-    title.title = group;
-
-    const stepper = document.createElement("label");
-    stepper.className = "aw-stepper";
-    const label = document.createElement("span");
-    label.className = "aw-stepper-label";
-    label.textContent = "Step";
-    label.setAttribute("aria-hidden", "true");
-    this.slider = document.createElement("input");
-    this.slider.type = "range";
-    this.slider.className = "aw-step-slider";
-    this.slider.setAttribute("aria-label", "Step");
-    this.slider.min = "0";
-    this.slider.step = "1";
-    this.value = document.createElement("output");
-    this.value.className = "aw-step-value";
+    const section = h("section", "aw-group", null, { "data-group": group, "aria-label": group });
+    const header = h("div", "aw-group-head");
+    const title = h("h3", "aw-group-title", group, { title: group });
+    const stepper = h("label", "aw-stepper");
+    const label = h("span", "aw-stepper-label", "Step", { "aria-hidden": "true" });
+    this.slider = h("input", "aw-step-slider", null, { type: "range", "aria-label": "Step", min: "0", step: "1" });
+    this.value = h("output", "aw-step-value");
     stepper.append(label, this.slider, this.value);
     header.append(title, stepper);
 
-    this.grid = document.createElement("div");
-    this.grid.className = "aw-grid";
+    this.grid = h("div", "aw-grid");
     section.append(header, this.grid);
     this.element = section;
 

@@ -9,6 +9,8 @@ const ICONS = {
   forward: [{ d: "M3.5 6v12L12 12zM12.5 6v12L21 12z" }],
   volume: [{ d: "M3 9h4l5-4.5v15L7 15H3z" }, { d: "M15.5 8.5a5 5 0 0 1 0 7M18 6a8.5 8.5 0 0 1 0 12", stroke: true }],
   muted: [{ d: "M3 9h4l5-4.5v15L7 15H3z" }, { d: "M15.5 9.5l5 5M20.5 9.5l-5 5", stroke: true }],
+  analyze: [{ d: "M3 20h18v1.5H3zM4.5 12h3v7h-3zM10.5 5h3v14h-3zM16.5 9h3v10h-3z" }],
+  close: [{ d: "M6 6l12 12M18 6L6 18", stroke: true }],
   download: [{ d: "M11 4h2v8.2l3.3-3.3 1.4 1.4L12 16l-5.7-5.7 1.4-1.4 3.3 3.3zM5 18h14v2H5z" }],
 } satisfies Record<string, Shape[]>;
 

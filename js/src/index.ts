@@ -7,6 +7,7 @@
  * removes every model listener the view added.
  */
 import "./styles.css";
+import { h } from "./dom";
 import { GroupSection } from "./group";
 import { ClipIndex, ListenerSet, type PanelModel, readGroups, readRuns } from "./models";
 import { PlaybackCoordinator, ResizeHub, RunTable, type ViewContext } from "./view";
@@ -19,13 +20,9 @@ interface RenderProps {
 }
 
 function render({ model, el }: RenderProps): () => void {
-  const root = document.createElement("div");
-  root.className = "aw-panel";
-  const hint = document.createElement("p");
-  hint.className = "aw-empty";
-  hint.textContent = EMPTY_HINT;
-  const list = document.createElement("div");
-  list.className = "aw-groups";
+  const root = h("div", "aw-panel");
+  const hint = h("p", "aw-empty", EMPTY_HINT);
+  const list = h("div", "aw-groups");
   root.append(hint, list);
   el.append(root);
 

@@ -44,6 +44,12 @@ export interface ClipMeta {
   mime: string;
   ext: string;
   bytes: number;
+  /** Statistics computed in numpy (`null` values stand for -inf or undefined); null if absent. */
+  stats: Record<string, unknown> | null;
+  /** Spectrum frames per second (frame i is centred at i / fps); 0 if absent. */
+  spectrum_fps: number;
+  /** The dB range the uint8 spectrum frames are quantized over. */
+  spectrum_db_range: [number, number];
 }
 
 /** One resolved clip model with its address. */
@@ -108,13 +114,16 @@ function readMeta(model: WidgetModelLike): ClipMeta {
     mime: str(raw.mime, "application/octet-stream"),
     ext: str(raw.ext, "bin"),
     bytes: num(raw.bytes),
+    stats: typeof raw.stats === "object" && raw.stats !== null ? (raw.stats as Record<string, unknown>) : null,
+    spectrum_fps: num(raw.spectrum_fps),
+    spectrum_db_range: Array.isArray(raw.spectrum_db_range) ? (raw.spectrum_db_range as [number, number]) : [-120, 0],
   };
 }
 
 // -- per-model caches (shared by every view of a notebook) ----------------------
 
 const entryCache = new WeakMap<object, Omit<ClipEntry, "id">>();
-const peaksCache = new WeakMap<object, DecodedArray | null>();
+const arrayCache = new WeakMap<object, Map<string, DecodedArray | null>>();
 
 function clipAddress(model: WidgetModelLike): Omit<ClipEntry, "id"> {
   let entry = entryCache.get(model);
@@ -132,22 +141,37 @@ function clipAddress(model: WidgetModelLike): Omit<ClipEntry, "id"> {
   return entry;
 }
 
-/** The clip's `(channels, buckets, 2)` int16 peaks, decoded once per model; null if absent or malformed. */
-export function peaksOf(model: WidgetModelLike): DecodedArray | null {
-  if (peaksCache.has(model)) return peaksCache.get(model) ?? null;
+/**
+ * The clip's array `arrays[name]`, decoded once per model; null if absent or
+ * if `check` rejects its shape (then a warning names the array and its shape).
+ */
+export function arrayOf(
+  model: WidgetModelLike,
+  name: string,
+  check: (shape: number[]) => boolean,
+  expected: string,
+): DecodedArray | null {
+  let cache = arrayCache.get(model);
+  if (!cache) arrayCache.set(model, (cache = new Map()));
+  if (cache.has(name)) return cache.get(name) ?? null;
   const arrays = model.get("arrays") as Record<string, unknown> | undefined;
-  let peaks: DecodedArray | null = null;
-  if (arrays && arrays.peaks) {
+  let out: DecodedArray | null = null;
+  if (arrays && arrays[name]) {
     try {
-      const decoded = decodeArray(arrays.peaks);
-      if (decoded.shape.length === 3 && decoded.shape[2] === 2) peaks = decoded;
-      else console.warn(`audiowidget: peaks must have shape (channels, buckets, 2), got [${decoded.shape.join(", ")}]`);
+      const decoded = decodeArray(arrays[name]);
+      if (check(decoded.shape)) out = decoded;
+      else console.warn(`audiowidget: ${name} must have shape ${expected}, got [${decoded.shape.join(", ")}]`);
     } catch (err) {
-      console.warn("audiowidget: cannot decode waveform peaks:", err);
+      console.warn(`audiowidget: cannot decode ${name}:`, err);
     }
   }
-  peaksCache.set(model, peaks);
-  return peaks;
+  cache.set(name, out);
+  return out;
+}
+
+/** `(channels, buckets, 2)` min/max pairs: the coarse `peaks` or the fine `waveform`. */
+export function peaksOf(model: WidgetModelLike, name = "peaks"): DecodedArray | null {
+  return arrayOf(model, name, (s) => s.length === 3 && s[2] === 2, "(channels, buckets, 2)");
 }
 
 // -- listeners ---------------------------------------------------------------------

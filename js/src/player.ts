@@ -1,4 +1,9 @@
-/** Player controls for one audio element: play/pause, seek, skip ±5 s, volume, mute, download. */
+/**
+ * Player controls for one audio element: play/pause, seek, skip ±5 s, volume,
+ * mute, download. `mirror` adds another play button and time readout (the
+ * Analyze dialog's) that act on and follow the same element.
+ */
+import { h } from "./dom";
 import { formatTime, showsTenths } from "./format";
 import { type IconName, setIcon } from "./icons";
 
@@ -15,36 +20,25 @@ export interface PlayerOptions {
   onTime: (seconds: number, duration: number) => void;
 }
 
-function button(className: string, label: string, name: IconName): HTMLButtonElement {
-  const b = document.createElement("button");
-  b.type = "button";
-  b.className = `aw-btn ${className}`;
-  b.setAttribute("aria-label", label);
-  b.title = label;
+export function button(className: string, label: string, name: IconName): HTMLButtonElement {
+  const b = h("button", `aw-btn ${className}`, null, { type: "button", "aria-label": label, title: label });
   setIcon(b, name);
   return b;
 }
 
 function range(className: string, label: string, max: number, step: string): HTMLInputElement {
-  const input = document.createElement("input");
-  input.type = "range";
-  input.className = className;
-  input.setAttribute("aria-label", label);
-  input.min = "0";
-  input.max = String(max);
-  input.step = step;
-  input.value = "0";
-  return input;
+  return h("input", className, null, { type: "range", "aria-label": label, min: "0", max: String(max), step, value: "0" });
 }
 
 export class PlayerControls {
   readonly element: HTMLDivElement;
   private readonly audio: HTMLAudioElement;
-  private readonly playButton: HTMLButtonElement;
+  /** The card's play button first, then mirrors. */
+  private readonly playButtons: HTMLButtonElement[];
+  private readonly times: HTMLSpanElement[];
   private readonly muteButton: HTMLButtonElement;
   private readonly seek: HTMLInputElement;
   private readonly volume: HTMLInputElement;
-  private readonly time: HTMLSpanElement;
   private readonly fallbackDuration: number;
   private readonly onTime: PlayerOptions["onTime"];
   private frame = 0;
@@ -55,36 +49,34 @@ export class PlayerControls {
     this.fallbackDuration = options.duration;
     this.onTime = options.onTime;
 
-    this.playButton = button("aw-play", "Play", "play");
+    const play = button("aw-play", "Play", "play");
+    this.playButtons = [play];
     const back = button("aw-skip-back", "Skip back 5 seconds", "back");
     const forward = button("aw-skip-forward", "Skip forward 5 seconds", "forward");
     this.seek = range("aw-seek", "Seek", options.duration, "0.01");
-    this.time = document.createElement("span");
-    this.time.className = "aw-time";
+    const time = h("span", "aw-time");
+    this.times = [time];
     this.muteButton = button("aw-mute", "Mute", "volume");
     this.volume = range("aw-volume", "Volume", 1, "0.05");
     this.volume.value = String(audio.volume);
-    const download = document.createElement("a");
-    download.className = "aw-btn aw-download";
-    download.href = options.downloadUrl;
-    download.download = options.downloadName;
-    download.setAttribute("aria-label", "Download");
-    download.title = `Download ${options.downloadName}`;
+    const download = h("a", "aw-btn aw-download", null, {
+      href: options.downloadUrl,
+      download: options.downloadName,
+      "aria-label": "Download",
+      title: `Download ${options.downloadName}`,
+    });
     setIcon(download, "download");
 
-    const transport = document.createElement("div");
-    transport.className = "aw-row aw-transport";
-    transport.append(this.playButton, back, forward, this.seek);
-    const extra = document.createElement("div");
-    extra.className = "aw-row aw-extra";
-    extra.append(this.time, this.muteButton, this.volume, download);
-    this.element = document.createElement("div");
-    this.element.className = "aw-controls";
+    const transport = h("div", "aw-row aw-transport");
+    transport.append(play, back, forward, this.seek);
+    const extra = h("div", "aw-row aw-extra");
+    extra.append(time, this.muteButton, this.volume, download);
+    this.element = h("div", "aw-controls");
     this.element.append(transport, extra);
 
     const on = (target: EventTarget, type: string, handler: () => void): void =>
       target.addEventListener(type, handler, { signal });
-    on(this.playButton, "click", () => this.toggle());
+    on(play, "click", () => this.toggle());
     on(back, "click", () => this.seekTo(audio.currentTime - SKIP_SECONDS));
     on(forward, "click", () => this.seekTo(audio.currentTime + SKIP_SECONDS));
     on(this.seek, "input", () => this.seekTo(Number(this.seek.value)));
@@ -124,6 +116,21 @@ export class PlayerControls {
     return Number.isFinite(d) && d > 0 ? d : this.fallbackDuration;
   }
 
+  /** Another play/pause button and time readout for this element, removed when `signal` aborts. */
+  mirror(signal: AbortSignal): [HTMLButtonElement, HTMLSpanElement] {
+    const play = button("aw-play", "Play", "play");
+    const time = h("span", "aw-time");
+    play.addEventListener("click", () => this.toggle(), { signal });
+    this.playButtons.push(play);
+    this.times.push(time);
+    signal.addEventListener("abort", () => {
+      this.playButtons.splice(this.playButtons.indexOf(play), 1);
+      this.times.splice(this.times.indexOf(time), 1);
+    });
+    this.syncPlaying();
+    return [play, time];
+  }
+
   seekTo(seconds: number): void {
     const t = Math.min(this.duration(), Math.max(0, Number.isFinite(seconds) ? seconds : 0));
     this.audio.currentTime = t;
@@ -147,23 +154,27 @@ export class PlayerControls {
     this.stopLoop();
   }
 
-  private update(at?: number): void {
+  /** Report the playhead (to `onTime` and every readout) now. */
+  update(at?: number): void {
     const duration = this.duration();
     const t = at ?? this.audio.currentTime;
     if (this.seek.max !== String(duration)) this.seek.max = String(duration);
     this.seek.value = String(t);
     const tenths = showsTenths(duration);
-    this.time.textContent = `${formatTime(t, tenths)} / ${formatTime(duration, tenths)}`;
+    const text = `${formatTime(t, tenths)} / ${formatTime(duration, tenths)}`;
+    for (const time of this.times) time.textContent = text;
     this.onTime(t, duration);
   }
 
   private syncPlaying(): void {
     const playing = !this.audio.paused && !this.audio.ended;
     const label = playing ? "Pause" : "Play";
-    if (this.playButton.getAttribute("aria-label") === label) return;
-    this.playButton.setAttribute("aria-label", label);
-    this.playButton.title = label;
-    setIcon(this.playButton, playing ? "pause" : "play");
+    for (const b of this.playButtons) {
+      if (b.getAttribute("aria-label") === label) continue;
+      b.setAttribute("aria-label", label);
+      b.title = label;
+      setIcon(b, playing ? "pause" : "play");
+    }
   }
 
   private syncVolume(): void {

@@ -1,5 +1,6 @@
 /** The card's mini waveform: min/max peaks on a canvas, a played-progress overlay, click to seek. */
 import type { DecodedArray } from "./codecs";
+import { h } from "./dom";
 import type { ResizeHub } from "./view";
 
 const FULL_SCALE = 32767;
@@ -18,14 +19,9 @@ export class Waveform {
     onSeek: (fraction: number) => void,
   ) {
     this.color = color;
-    this.element = document.createElement("div");
-    this.element.className = "aw-wave";
-    this.element.title = "Click to seek";
-    this.canvas = document.createElement("canvas");
-    this.canvas.className = "aw-wave-canvas";
-    this.canvas.setAttribute("aria-hidden", "true");
-    this.played = document.createElement("div");
-    this.played.className = "aw-wave-played";
+    this.element = h("div", "aw-wave", null, { title: "Click to seek" });
+    this.canvas = h("canvas", "aw-wave-canvas", null, { "aria-hidden": "true" });
+    this.played = h("div", "aw-wave-played");
     this.element.append(this.canvas, this.played);
     this.element.addEventListener(
       "click",

@@ -1,9 +1,18 @@
 // A stand-in for anywidget + the Jupyter widget manager, enough to drive the
 // built bundle: models with get/set/on/off/save_changes, a manager resolving
 // "IPY_MODEL_<id>" references, and per-view model proxies like anywidget's.
+// `loadState` loads the state of a real panel serialized by tests/panel_state.py.
+// DOM listeners the bundle adds are tracked until removed (`liveListeners`).
 
 function deepEqual(a, b) {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Set `value` at `path` (keys and indices) inside `obj`, like ipywidgets' put_buffers. */
+function putAt(obj, path, value) {
+  let target = obj;
+  for (const key of path.slice(0, -1)) target = target[key];
+  target[path[path.length - 1]] = value;
 }
 
 function base64ToDataView(b64, offset = 0) {
@@ -63,8 +72,7 @@ class FakeManager {
     this.next = 1;
   }
 
-  create(state) {
-    const id = `m${this.next++}`;
+  create(state, id = `m${this.next++}`) {
     const model = new FakeModel(this, id, state);
     this.models.set(id, model);
     return model;
@@ -77,6 +85,37 @@ class FakeManager {
       setTimeout(() => (model ? resolve(model) : reject(new Error(`no model ${id}`))), 0),
     );
   }
+}
+
+/** Record every addEventListener made by the bundle until its removeEventListener or its signal's abort. */
+function trackListeners() {
+  const live = new Set();
+  const proto = EventTarget.prototype;
+  const add = proto.addEventListener;
+  const remove = proto.removeEventListener;
+  const capture = (options) => (typeof options === "boolean" ? options : Boolean(options?.capture));
+  const find = (target, type, callback, options) => {
+    for (const r of live) {
+      if (r.target === target && r.type === type && r.callback === callback && r.capture === capture(options)) return r;
+    }
+    return null;
+  };
+  proto.addEventListener = function (type, callback, options) {
+    add.call(this, type, callback, options);
+    const signal = typeof options === "object" ? options?.signal : undefined;
+    if (!callback || signal?.aborted || find(this, type, callback, options)) return;
+    // Only the bundle's own listeners (not the page's or the test driver's).
+    if (!/\/index\.js:/.test(new Error().stack ?? "")) return;
+    const record = { target: this, type, callback, capture: capture(options) };
+    live.add(record);
+    if (signal) add.call(signal, "abort", () => live.delete(record));
+  };
+  proto.removeEventListener = function (type, callback, options) {
+    remove.call(this, type, callback, options);
+    const record = find(this, type, callback, options);
+    if (record) live.delete(record);
+  };
+  return live;
 }
 
 // anywidget's model proxy: listeners are tagged with the view's context.
@@ -124,6 +163,29 @@ export class Harness {
       this.revoked.push(url);
       revoke(url);
     };
+    this.domListeners = trackListeners();
+  }
+
+  /**
+   * Load `{panel, models: {id: {state, buffers: [{path, data}]}}}` (tests/panel_state.py):
+   * every model under its own id, binary buffers back as DataViews at their paths.
+   * The loaded panel becomes `harness.panel`.
+   */
+  loadState({ panel, models }) {
+    for (const [id, { state, buffers }] of Object.entries(models)) {
+      const copy = structuredClone(state);
+      for (const { path, data } of buffers) putAt(copy, path, base64ToDataView(data));
+      this.manager.create(copy, id);
+    }
+    this.panel = this.manager.models.get(panel);
+    return Object.keys(models).length;
+  }
+
+  /** DOM listeners still registered (except on aborted signals, which never fire again). */
+  liveListeners() {
+    return [...this.domListeners]
+      .filter((r) => !(r.target instanceof AbortSignal && r.target.aborted))
+      .map((r) => `${r.target.constructor.name}${r.target.className ? "." + r.target.className : ""}:${r.type}`);
   }
 
   /** A clip model from a spec made by the Python test (bytes as base64). */

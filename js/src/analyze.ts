@@ -1,0 +1,179 @@
+/**
+ * The Analyze view of one card: a modal dialog with four tabs (Spectrum,
+ * Waveform, Spectrogram, Statistics) drawn from what numpy computed.
+ *
+ * The card's own player is the clock: the card calls `setTime` from its
+ * playhead loop and after every seek; the header's play/pause button and time
+ * mirror the card's player, and click-to-seek acts on the card's audio. The
+ * dialog runs no animation frames of its own; `dispose` removes every
+ * listener and observer it added.
+ */
+import { analysisOf } from "./analysis";
+import { h } from "./dom";
+import type { ClipEntry } from "./models";
+import { button, type PlayerControls } from "./player";
+import { SpectrogramView } from "./spectrogram";
+import { SpectrumView } from "./spectrum";
+import { statsTable } from "./stats";
+import type { ResizeHub } from "./view";
+import { Waveform } from "./waveform";
+
+const TABS = ["Spectrum", "Waveform", "Spectrogram", "Statistics"];
+
+let dialogs = 0;
+
+const unavailable = (what: string): HTMLParagraphElement =>
+  h("p", "aw-unavailable", `No ${what} for this clip: it was logged without analysis data.`);
+
+export class AnalyzeDialog {
+  readonly element: HTMLDialogElement;
+  private readonly controller = new AbortController();
+  private readonly tabs: HTMLButtonElement[] = [];
+  private readonly panels: HTMLDivElement[] = [];
+  private readonly spectrum: SpectrumView | null = null;
+  private readonly spectrogram: SpectrogramView | null = null;
+  private readonly waveform: Waveform | null = null;
+  private selected = 0;
+  private disposed = false;
+
+  constructor(
+    entry: ClipEntry,
+    color: string,
+    player: PlayerControls,
+    resize: ResizeHub,
+    tab: number,
+    private readonly onClose: (tab: number) => void,
+  ) {
+    const { run, group, step, index, meta } = entry;
+    const signal = this.controller.signal;
+    const on = <E extends Event>(target: EventTarget, type: string, handler: (event: E) => void): void =>
+      target.addEventListener(type, handler as EventListener, { signal });
+    const id = `aw-analyze-${++dialogs}`;
+
+    // data-lm-suppress-shortcuts: keys pressed here are the dialog's, not JupyterLab's notebook shortcuts.
+    const dialog = h("dialog", "aw-dialog", null, {
+      "aria-modal": "true",
+      "aria-labelledby": `${id}-title`,
+      "data-lm-suppress-shortcuts": "true",
+    });
+    this.element = dialog;
+    const title = h("h2", "aw-dialog-title", null, { id: `${id}-title` });
+    title.append(h("span", "aw-dialog-run", run), ` · ${group} · step ${step} · clip ${index}`);
+    const close = button("aw-close", "Close", "close");
+    const head = h("div", "aw-dialog-head");
+    head.append(title, close);
+    // The tabs, then the card player's play/pause and time (they wrap below on narrow screens).
+    const bar = h("div", "aw-dialog-bar");
+    const tablist = h("div", "aw-tabs", null, { role: "tablist", "aria-label": "Analysis" });
+    bar.append(tablist, ...player.mirror(signal));
+    const body = h("div", "aw-dialog-body");
+    TABS.forEach((name, i) => {
+      const tabId = `${id}-tab-${i}`;
+      const panelId = `${id}-panel-${i}`;
+      const t = h("button", "aw-tab", name, { type: "button", role: "tab", id: tabId, "aria-controls": panelId });
+      const p = h("div", "aw-tabpanel", null, { role: "tabpanel", id: panelId, "aria-labelledby": tabId });
+      on(t, "click", () => this.select(i));
+      this.tabs.push(t);
+      this.panels.push(p);
+      tablist.append(t);
+      body.append(p);
+    });
+    dialog.append(head, bar, body);
+
+    const [spectrumPanel, wavePanel, spectrogramPanel, statsPanel] = this.panels;
+    const data = analysisOf(entry);
+    const nyquist = meta.sample_rate / 2;
+    const seek = (fraction: number): void => player.seekTo(fraction * player.duration());
+    if (data.spectrum) {
+      this.spectrum = new SpectrumView(data.spectrum, nyquist, color, resize);
+      this.spectrogram = new SpectrogramView(data.spectrum, meta.duration, nyquist, resize, signal, seek);
+      spectrumPanel.append(this.spectrum.element);
+      spectrogramPanel.append(this.spectrogram.element);
+    } else {
+      spectrumPanel.append(unavailable("spectrum"));
+      spectrogramPanel.append(unavailable("spectrogram"));
+    }
+    if (data.waveform) {
+      this.waveform = new Waveform(data.waveform, color, resize, signal, seek);
+      const lanes = this.waveform.element;
+      lanes.classList.add("aw-wave-large");
+      lanes.style.setProperty("--aw-lanes", String(Math.min(4, data.waveform.shape[0] ?? 1)));
+      wavePanel.append(lanes);
+    } else {
+      wavePanel.append(unavailable("waveform"));
+    }
+    statsPanel.append(statsTable(meta));
+    this.setColor(color);
+
+    on(close, "click", () => this.close());
+    on<KeyboardEvent>(tablist, "keydown", (event) => {
+      const n = TABS.length;
+      const next = { ArrowRight: this.selected + 1, ArrowLeft: this.selected + n - 1, Home: 0, End: n - 1 }[event.key];
+      if (next === undefined) return;
+      event.preventDefault();
+      this.select(next % n);
+      this.tabs[this.selected]?.focus();
+    });
+    on<KeyboardEvent>(dialog, "keydown", (event) => {
+      if (event.key !== "Escape") return;
+      event.preventDefault();
+      event.stopPropagation();
+      this.close();
+    });
+    // Closed another way (the browser's own close request): release the same way.
+    on(dialog, "close", () => this.close());
+    // A click on the backdrop lands on the dialog box itself, outside its content.
+    on(dialog, "click", (event) => {
+      if (event.target === dialog) this.close();
+    });
+    this.select(Math.min(Math.max(0, tab), TABS.length - 1));
+  }
+
+  /** Show the dialog (it must be in the document) with focus on the selected tab. */
+  open(): void {
+    if (!this.element.open) this.element.showModal();
+    this.tabs[this.selected]?.focus();
+  }
+
+  /** Release everything, then tell the card (which returns focus to its Analyze button). */
+  close(): void {
+    if (this.disposed) return;
+    this.dispose();
+    this.onClose(this.selected);
+  }
+
+  /** The card's playhead: every animation frame while playing and after every seek. */
+  setTime(seconds: number, duration: number): void {
+    if (this.disposed) return;
+    const fraction = duration > 0 ? seconds / duration : 0;
+    this.spectrum?.setTime(seconds);
+    this.spectrogram?.setProgress(fraction);
+    this.waveform?.setProgress(fraction);
+  }
+
+  setColor(color: string): void {
+    this.element.style.setProperty("--aw-run", color || "var(--aw-fg-muted)");
+    this.spectrum?.setColor(color);
+    this.waveform?.setColor(color);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.controller.abort();
+    this.spectrum?.dispose();
+    this.spectrogram?.dispose();
+    this.waveform?.dispose();
+    if (this.element.open) this.element.close();
+    this.element.remove();
+  }
+
+  private select(i: number): void {
+    this.selected = i;
+    this.tabs.forEach((t, k) => {
+      t.setAttribute("aria-selected", String(k === i));
+      t.tabIndex = k === i ? 0 : -1;
+      (this.panels[k] as HTMLDivElement).hidden = k !== i;
+    });
+  }
+}
