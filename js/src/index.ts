@@ -31,6 +31,7 @@ function render({ model, el }: RenderProps): () => void {
     runs: new RunTable(),
     playback: new PlaybackCoordinator(),
     resize: new ResizeHub(),
+    clips: () => index,
   };
   ctx.runs.update(readRuns(model));
   const sections = new Map<string, GroupSection>();

@@ -3,7 +3,7 @@
  * run order and colors, "one clip plays at a time", one ResizeObserver.
  * Everything here is created in `render` and released by its cleanup.
  */
-import type { PanelModel, RunInfo } from "./models";
+import type { ClipIndex, PanelModel, RunInfo } from "./models";
 
 /** Run order (logging order) and colors from `_runs`. */
 export class RunTable {
@@ -75,4 +75,6 @@ export interface ViewContext {
   runs: RunTable;
   playback: PlaybackCoordinator;
   resize: ResizeHub;
+  /** The view's clip index (every run's clips by group and step). */
+  clips: () => ClipIndex;
 }
