@@ -11,7 +11,6 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -35,6 +34,27 @@ with sidecar:
 panel
 """
 
+THREAD_CELL = """
+import threading, time
+import numpy as np, audiowidget as aw
+rate = 16000
+panel = aw.AudioPanel()
+x = (0.1 * np.sin(2 * np.pi * 440 * np.arange(rate // 4) / rate)).astype(np.float32)
+tone = aw.Audio(x, rate)
+panel.log({"live": tone}, step=0, run="train")
+
+def training_loop():
+    time.sleep(3)
+    for step in range(1, 6):
+        # the caption carries the wall-clock time of the log() call
+        clip = aw.Audio(x, rate, caption=f"{time.time():.3f}")
+        panel.log({"live": clip}, step=step, run="train")
+        time.sleep(1.0)
+
+threading.Thread(target=training_loop, daemon=True).start()
+panel
+"""
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -42,19 +62,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def lab(tmp_path: Path) -> Iterator[str]:
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A token-less JupyterLab on localhost, serving a temporary directory."""
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(CELL)]
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
+    tmp_path = tmp_path_factory.mktemp("lab")
     root = tmp_path / "root"
     root.mkdir()
-    nbformat.write(nb, root / "sync.ipynb")
+    for name, cell in (("sync", CELL), ("thread", THREAD_CELL)):
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(cell)]
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+        nbformat.write(nb, root / f"{name}.ipynb")
     port = _free_port()
     env = {
         **os.environ,
@@ -94,15 +112,20 @@ def lab(tmp_path: Path) -> Iterator[str]:
             server.kill()
 
 
-def test_cell_and_sidecar_views_stay_in_step(lab, page):
+def run_notebook(page, lab: str, name: str) -> None:
+    """Open ``name``.ipynb in a workspace of its own (no tabs restored from other tests), run it."""
     page.set_default_timeout(60_000)
-    page.goto(f"{lab}/lab/tree/sync.ipynb")
+    page.goto(f"{lab}/lab/workspaces/{name}/tree/{name}.ipynb?reset")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for()
     select_kernel = page.get_by_role("button", name="Select", exact=True)
     with contextlib.suppress(PlaywrightTimeout):  # a fresh Jupyter config asks for a kernel
         select_kernel.click(timeout=10_000)
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+
+
+def test_cell_and_sidecar_views_stay_in_step(lab, page):
+    run_notebook(page, lab, "sync")
     panels = page.locator(".aw-panel")
     page.wait_for_function("() => document.querySelectorAll('.aw-panel .aw-card').length >= 4")
     assert panels.count() == 2
@@ -134,4 +157,31 @@ def test_cell_and_sidecar_views_stay_in_step(lab, page):
         "(el) => [...el.querySelectorAll('.aw-card')].every(c => c.dataset.step === '0')",
         arg=cell_view.element_handle(),
     )
+    assert page.page_errors == []
+
+
+def test_logging_from_a_thread_shows_within_one_second(lab, page):
+    run_notebook(page, lab, "thread")
+    page.wait_for_function("() => document.querySelector('.aw-card[data-step=\"0\"]')")
+    # record, in the page, when each step first appears and the time its log() call ran
+    page.evaluate(
+        """() => {
+          window.__seen = {};
+          const watch = () => {
+            for (const card of document.querySelectorAll('.aw-card')) {
+              const step = card.dataset.step;
+              if (step !== '0' && !(step in window.__seen)) {
+                const logged = parseFloat(card.querySelector('.aw-caption').textContent);
+                window.__seen[step] = Date.now() / 1000 - logged;
+              }
+            }
+            requestAnimationFrame(watch);
+          };
+          watch();
+        }"""
+    )
+    page.wait_for_function("() => Object.keys(window.__seen).length >= 4", timeout=30_000)
+    delays = page.evaluate("() => window.__seen")
+    print("log() to card shown, seconds:", {k: round(v, 3) for k, v in delays.items()})
+    assert all(0 <= d < 1.0 for d in delays.values()), delays
     assert page.page_errors == []
