@@ -28,6 +28,7 @@ import traitlets
 
 from .analysis import CARD_PEAK_BUCKETS, SPECTRUM_DB_RANGE, analyze, coarsen_peaks
 from .clip import Audio
+from .export import ClipSummary, fallback_html
 from .store import ClipStore, Key
 
 __all__ = ["PAGE_SIZE", "AudioPanel", "ClipModel", "ClipPage"]
@@ -52,6 +53,12 @@ def _json_number(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
+
+
+def _decode_array(payload: dict[str, Any]) -> np.ndarray:
+    dtype = np.dtype(payload["dtype"]).newbyteorder("<")
+    array: np.ndarray = np.frombuffer(payload["data"], dtype=dtype).reshape(payload["shape"])
+    return array
 
 
 class ClipModel(ipywidgets.Widget):  # type: ignore[misc]
@@ -462,6 +469,50 @@ class AudioPanel(anywidget.AnyWidget):
         with self._lock:
             self._store.set_color(run, css_color)
             self._sync_index()
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        """The widget view, plus a light ``text/html`` summary for viewers without widget state."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        data = {**data, "text/html": self.summary_html()}
+        return data, metadata
+
+    def summary_html(self) -> str:
+        """A static HTML summary (at most 20 KB, no audio) of the clips at the current steps.
+
+        Examples:
+            >>> import numpy as np, audiowidget as aw
+            >>> panel = aw.AudioPanel()
+            >>> panel.log({"g": aw.Audio(np.zeros(800) + 0.1, 8000)}, step=0, run="<b>r</b>")
+            >>> "&lt;b&gt;r&lt;/b&gt;" in panel.summary_html()
+            True
+        """
+        with self._lock:
+            shown = self.group_steps
+            groups = []
+            for group, step in shown.items():
+                clips = [
+                    ClipSummary(
+                        group=key.group,
+                        step=key.step,
+                        run=key.run,
+                        index=key.index,
+                        color=self._store.color(key.run),
+                        caption=model.meta.get("caption"),
+                        duration=model.stats["duration"],
+                        encoding=model.stats["encoding"],
+                        peak_dbfs=model.stats["peak_dbfs"],
+                        rms_dbfs=model.stats["rms_dbfs"],
+                        loudness_lufs=model.stats["loudness_lufs"],
+                        peaks=_decode_array(model.arrays["peaks"]),
+                    )
+                    for key, model in self._store.at(group, step)
+                ]
+                groups.append((group, step, clips))
+            totals = (len(self._store.runs), len(self._store.groups), len(self._store))
+        return fallback_html(groups, totals)
 
     def close(self) -> None:
         """Close the panel and every clip and page model it created."""

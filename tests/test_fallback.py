@@ -1,0 +1,67 @@
+"""The light text/html fallback: small, no audio, text-only user strings, shown by nbconvert."""
+
+from __future__ import annotations
+
+import nbformat
+import numpy as np
+from nbconvert import HTMLExporter
+from notebook_support import execute, notebook
+
+import audiowidget as aw
+from audiowidget.export import FALLBACK_BUDGET
+
+XSS = '<img src=x onerror="window.__xss=1">'
+
+
+def sine_clip(freq: float, caption: str | None = None) -> aw.Audio:
+    t = np.arange(8000) / 8000
+    return aw.Audio((0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32), 8000, caption=caption)
+
+
+def test_mimebundle_has_the_widget_view_and_a_small_summary():
+    panel = aw.AudioPanel()
+    for step in (0, 1):
+        clips = {"tts/hello": sine_clip(200 + step, "hello"), XSS: sine_clip(300)}
+        panel.log(clips, step=step, run=XSS)
+    data, _ = panel._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    summary = data["text/html"]
+    assert len(summary.encode()) <= FALLBACK_BUDGET
+    assert XSS not in summary
+    assert "&lt;img src=x onerror=&quot;window.__xss=1&quot;&gt;" in summary
+    assert "tts/hello · step 1" in summary
+    assert "<audio" not in summary
+    assert "base64" not in summary
+    assert summary.count("<svg") == 2
+    assert "widget state" in summary
+    assert "1.00 s" in summary
+    assert "-10.5 dBFS" in summary  # peak of a 0.3 sine
+
+
+def test_summary_stays_under_budget_with_many_clips():
+    panel = aw.AudioPanel()
+    clip = sine_clip(440, "a caption that is rather long " * 3)
+    for run in range(40):
+        panel.log({f"group/{g}": clip for g in range(6)}, step=0, run=f"run-{run:02d}")
+    summary = panel.summary_html()
+    assert len(summary.encode()) <= FALLBACK_BUDGET
+    assert "more clips (not shown" in summary
+    assert summary.count("<svg") >= 20
+
+
+CELL = """
+import numpy as np, audiowidget as aw
+panel = aw.AudioPanel()
+x = (0.3 * np.sin(2 * np.pi * 440 * np.arange(8000) / 8000)).astype(np.float32)
+panel.log({"tts/hello": aw.Audio(x, 8000)}, step=3, run="baseline")
+panel
+"""
+
+
+def test_nbconvert_shows_the_fallback_without_widget_state(tmp_path):
+    nb = execute(notebook(CELL), tmp_path)
+    nb.metadata.pop("widgets", None)  # as JupyterLab saves by default: no widget state
+    body, _ = HTMLExporter().from_notebook_node(nbformat.from_dict(nb))
+    assert "audiowidget panel</b>: 1 runs, 1 groups, 1 clips" in body
+    assert "tts/hello · step 3" in body
+    assert 'type="application/vnd.jupyter.widget-view+json"' not in body
