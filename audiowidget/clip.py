@@ -232,7 +232,7 @@ class Audio:
         self._file_format: str = ""
         self._file_subtype: str = ""
         self._read_dtype: str = ""  # dtype the kept bytes decode into
-        self._encoded: EncodedAudio | None = None
+        self._encoded: dict[str, EncodedAudio] = {}
 
         if isinstance(data_or_path, (str, os.PathLike)):
             path = Path(data_or_path)
@@ -431,8 +431,16 @@ class Audio:
         """
         return _to_float32(self._pcm())
 
-    def encode(self) -> EncodedAudio:
-        """Encode the clip for the browser; the result is cached.
+    def encode(self, audio_format: str = "flac") -> EncodedAudio:
+        """Encode the clip for the browser; the result is cached per format.
+
+        ``audio_format`` is ``"flac"`` (the default, lossless), ``"wav"``
+        (lossless, bigger), or the lossy ``"mp3"`` and ``"opus"`` for compact
+        reports, which you ask for explicitly: audiowidget never encodes lossily
+        on its own. Opus only takes 8, 12, 16, 24 and 48 kHz and MP3 only the
+        MPEG rates; other rates are an error, since clips are never resampled.
+
+        For FLAC:
 
         - int16, int8 and uint8 sources (and 16-bit files): FLAC 16-bit, bit-exact.
         - float and int32 sources: FLAC 16-bit with TPDF dither (reproducible:
@@ -452,14 +460,57 @@ class Audio:
         >>> enc = Audio(np.zeros(1000, dtype=np.float32), 8000, bit_depth=24).encode()
         >>> enc.encoding
         'FLAC 24-bit'
+        >>> Audio(np.zeros(1000, dtype=np.float32), 8000).encode("wav").mime
+        'audio/wav'
         """
-        if self._encoded is None:
-            self._encoded = self._encode()
-        return self._encoded
+        fmt = _check_format(audio_format, self._sample_rate)
+        if fmt not in self._encoded:
+            if fmt in ("mp3", "opus"):
+                self._encoded[fmt] = self._encode_lossy(fmt)
+            else:
+                self._encoded[fmt] = self._encode_pcm("FLAC" if fmt == "flac" else "WAV")
+        return self._encoded[fmt]
 
-    def _encode(self) -> EncodedAudio:
+    def _encode_lossy(self, fmt: str) -> EncodedAudio:
+        kept = self._kept_file() if self._file_bytes is not None else None
+        wanted = {"mp3": "MP3", "opus": "OGG Opus"}[fmt]
+        if kept is not None and kept.encoding == wanted:
+            return kept
+        buffer = io.BytesIO()
+        container, subtype = ("MP3", "MPEG_LAYER_III") if fmt == "mp3" else ("OGG", "OPUS")
+        with sf.SoundFile(
+            buffer,
+            "w",
+            samplerate=self._sample_rate,
+            channels=self._channels,
+            format=container,
+            subtype=subtype,
+        ) as out:
+            for start in range(0, self._frames, _CHUNK_FRAMES):
+                chunk = self._to_float_chunk(start, start + _CHUNK_FRAMES)
+                out.write(np.clip(chunk, -1.0, 1.0))
+        if self._peak > 1.0:
+            self._warn_clipped(self._beyond_full_scale(), wanted)
+        mime, ext = ("audio/mpeg", "mp3") if fmt == "mp3" else ("audio/ogg", "ogg")
+        return EncodedAudio(buffer.getvalue(), mime, ext, wanted, None)
+
+    def _to_float_chunk(self, start: int, stop: int) -> npt.NDArray[np.float32]:
         if self._file_bytes is not None:
-            return self._kept_file()
+            return self.to_numpy()[start:stop]
+        return _to_float32(self._pcm()[start:stop])
+
+    def _beyond_full_scale(self) -> int:
+        if self._file_bytes is not None:
+            return int(np.count_nonzero(np.abs(self.to_numpy()) > 1.0))
+        return _count_beyond_full_scale(self._pcm())
+
+    def _encode_pcm(self, container: str) -> EncodedAudio:
+        if self._file_bytes is not None:
+            kept = self._kept_file()
+            if container == "FLAC" or kept.ext == "wav":
+                return kept
+            # a kept FLAC/MP3/OGG file asked for as WAV: decode it once
+            return Audio(self.to_numpy(), self._sample_rate, bit_depth=24).encode("wav")
         pcm = self._pcm()
         kind = self._source_dtype
         convert: Callable[[Samples], Samples]
@@ -474,7 +525,8 @@ class Audio:
         else:
             bits, convert = 16, _Dither(pcm)
 
-        container = "FLAC" if self._sample_rate <= _FLAC_MAX_SAMPLE_RATE else "WAV"
+        if self._sample_rate > _FLAC_MAX_SAMPLE_RATE:
+            container = "WAV"
         buffer = io.BytesIO()
         with sf.SoundFile(
             buffer,
@@ -582,6 +634,28 @@ class Audio:
 
 
 # -- validation helpers ----------------------------------------------------------
+
+
+_LOSSY_RATES: Final = {
+    "opus": (8000, 12000, 16000, 24000, 48000),
+    "mp3": (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000),
+}
+
+
+def _check_format(audio_format: object, sample_rate: int) -> str:
+    if audio_format not in ("flac", "wav", "mp3", "opus"):
+        raise ValueError(
+            f"audio_format must be 'flac', 'wav', 'mp3' or 'opus', got {audio_format!r}"
+        )
+    fmt = str(audio_format)
+    rates = _LOSSY_RATES.get(fmt)
+    if rates is not None and sample_rate not in rates:
+        khz = ", ".join(f"{r / 1000:g}" for r in rates)
+        raise ValueError(
+            f"{fmt} cannot store {sample_rate} Hz audio (it takes {khz} kHz) and audiowidget "
+            "never resamples: resample the clip yourself, or use audio_format='flac'"
+        )
+    return fmt
 
 
 def _check_rate(value: object, name: str) -> int:

@@ -85,9 +85,9 @@ class ClipModel(ipywidgets.Widget):  # type: ignore[misc]
     """The clip's statistics as :func:`audiowidget.analyze` gives them (not synced)."""
 
     @classmethod
-    def from_audio(cls, key: Key, clip: Audio) -> ClipModel:
+    def from_audio(cls, key: Key, clip: Audio, audio_format: str = "flac") -> ClipModel:
         """Encode and analyze ``clip`` (the only place a clip is read)."""
-        encoded = clip.encode()
+        encoded = clip.encode(audio_format)
         analysis = analyze(clip)
         stats = analysis.scalars()
         meta = {
@@ -224,11 +224,26 @@ class AudioPanel(anywidget.AnyWidget):
     match_loudness = traitlets.Bool(False).tag(sync=True)
     """Type: bool. Play every clip at the same integrated loudness (playback only)."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, audio_format: str = "flac", **kwargs: Any) -> None:
+        """Create an empty panel.
+
+        Args:
+            audio_format: how clips are embedded: ``"flac"`` (default,
+                lossless), ``"wav"``, or, for compact reports, the lossy
+                ``"mp3"`` and ``"opus"`` (Opus takes 8/12/16/24/48 kHz only;
+                clips at other rates are refused, never resampled). Statistics
+                always come from the original samples.
+        """
         super().__init__(**kwargs)
         self._store: ClipStore[ClipModel] = ClipStore()
         self._slots: dict[int, tuple[ClipPage, int]] = {}  # id(model) -> (page, slot)
         self._lock = threading.RLock()
+        if audio_format not in ("flac", "wav", "mp3", "opus"):
+            self.close()
+            raise ValueError(
+                f"audio_format must be 'flac', 'wav', 'mp3' or 'opus', got {audio_format!r}"
+            )
+        self.audio_format = audio_format
 
     # -- logging -----------------------------------------------------------------
 
@@ -275,7 +290,7 @@ class AudioPanel(anywidget.AnyWidget):
             resolved = self._store.next_step(run) if step is None else _check_step(step)
             built = {
                 group: [
-                    ClipModel.from_audio(Key(group, resolved, run, i), clip)
+                    ClipModel.from_audio(Key(group, resolved, run, i), clip, self.audio_format)
                     for i, clip in enumerate(clips)
                 ]
                 for group, clips in checked.items()

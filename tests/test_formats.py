@@ -1,0 +1,58 @@
+"""audio_format: lossless by default, lossy only when asked, never resampled."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import audiowidget as aw
+
+
+def tone(rate: int, seconds: float = 1.0) -> np.ndarray:
+    t = np.arange(int(rate * seconds)) / rate
+    return (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "mime", "encoding"),
+    [("flac", "audio/flac", "FLAC 16-bit"), ("wav", "audio/wav", "WAV 16-bit"),
+     ("mp3", "audio/mpeg", "MP3"), ("opus", "audio/ogg", "OGG Opus")],
+)  # fmt: skip
+def test_panel_embeds_the_requested_format(fmt, mime, encoding):
+    x = tone(48000)
+    panel = aw.AudioPanel(audio_format=fmt)
+    panel.log({"g": aw.Audio(x, 48000)}, step=0, run="r")
+    (model,) = [m for page in panel._pages for m in page.clips]
+    assert (model.meta["mime"], model.meta["encoding"]) == (mime, encoding)
+    decoded, rate = sf.read(io.BytesIO(model.audio), dtype="float32")
+    assert rate == 48000
+    assert abs(len(decoded) - len(x)) < 0.1 * len(x)  # lossy codecs pad a little
+    # levels are kept: within 1 dB of the source RMS
+    rms = 20 * np.log10(np.sqrt(np.mean(decoded**2)))
+    assert rms == pytest.approx(20 * np.log10(0.3 / np.sqrt(2)), abs=1.0)
+    # statistics always come from the original samples
+    assert panel.stats("r", "g", 0)["peak_dbfs"] == pytest.approx(20 * np.log10(0.3), abs=0.01)
+
+
+def test_lossy_formats_are_much_smaller():
+    x = tone(48000, 4.0) + np.random.default_rng(0).normal(0, 0.01, 48000 * 4).astype(np.float32)
+    clip = aw.Audio(x, 48000)
+    flac, opus = len(clip.encode("flac").data), len(clip.encode("opus").data)
+    assert opus < 0.2 * flac
+
+
+def test_opus_refuses_rates_it_cannot_store():
+    panel = aw.AudioPanel(audio_format="opus")
+    with pytest.raises(ValueError, match=r"opus cannot store 22050 Hz audio.*never resamples"):
+        panel.log({"g": aw.Audio(tone(22050), 22050)}, step=0, run="r")
+    assert panel.runs == []  # nothing half-logged
+
+
+def test_unknown_format_is_refused():
+    with pytest.raises(ValueError, match="audio_format must be 'flac', 'wav', 'mp3' or 'opus'"):
+        aw.AudioPanel(audio_format="aac")
+    with pytest.raises(ValueError, match="audio_format must be"):
+        aw.Audio(tone(8000), 8000).encode("ogg")
