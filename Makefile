@@ -68,6 +68,7 @@ bench: install
 	$(PIP) install --quiet -e ".[bench]"
 	$(PY) bench/transport.py
 	$(PY) bench/analysis.py
+	$(PY) bench/scale.py
 
 clean:
 	rm -rf $(VENV) build audiowidget/static js/node_modules tests/report_assets/node_modules
