@@ -52,6 +52,30 @@ def test_exported_report_plays_offline(tmp_path, page):
         ]
         durations = page.locator(".aw-card audio").evaluate_all(DURATIONS_JS)
         assert durations == [pytest.approx(1.5, abs=0.01), pytest.approx(2.5, abs=0.01)]
+
+        # fully interactive with no kernel: change step, play, open Analyze
+        slider = page.get_by_label("Step").first
+        slider.focus()
+        slider.press("ArrowLeft")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.aw-card')].every(c => c.dataset.step === '0')"
+        )
+        first = cards.first
+        first.get_by_role("button", name="Play").click()
+        page.wait_for_function(
+            "() => document.querySelector('.aw-card audio').currentTime > 0.2", timeout=10_000
+        )
+        first.get_by_role("button", name="Pause").click()
+        first.get_by_role("button", name="Analyze").click()
+        dialog = page.get_by_role("dialog")
+        dialog.wait_for()
+        tabs = dialog.get_by_role("tab").all_text_contents()
+        assert tabs == ["Spectrum", "Waveform", "Spectrogram", "Statistics"]
+        dialog.get_by_role("tab", name="Statistics").click()
+        loudness = dialog.locator('[data-stat="loudness_lufs"] [data-value]').get_attribute(
+            "data-value"
+        )
+        assert float(loudness) == pytest.approx(-17.0, abs=1.5)  # a 0.2 sine: -3.01 - 13.98 LUFS
     assert page.page_errors == []
     assert all(not u.startswith(("http://127.0.0.1", "http://localhost")) for u in blocked)
 
