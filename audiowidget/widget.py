@@ -37,6 +37,10 @@ _STATIC = Path(__file__).parent / "static"
 
 #: Clip references per :class:`ClipPage`.
 PAGE_SIZE = 32
+#: Default embed budget: encoded audio embedded in the notebook before older steps are left out.
+DEFAULT_EMBED_BYTES = 64 * 1024 * 1024
+#: Largest buffer in one reply to an audio request (messages stay well under 10 MiB).
+REPLY_CHUNK_BYTES = 4 * 1024 * 1024
 
 
 def _array_payload(array: np.ndarray) -> dict[str, Any]:
@@ -75,7 +79,10 @@ class ClipModel(ipywidgets.Widget):  # type: ignore[misc]
     meta = traitlets.Dict().tag(sync=True)
     """Type: dict. caption, sample_rate, channels, frames, duration, encoding, mime, ext."""
     audio = traitlets.Bytes().tag(sync=True)
-    """Type: bytes. The encoded file (FLAC by default) exactly as played and downloaded."""
+    """Type: bytes. The encoded file (FLAC by default) exactly as played and downloaded;
+    empty when the panel's embed budget leaves this clip out (see ``embedded``)."""
+    embedded = traitlets.Bool(True).tag(sync=True)
+    """Type: bool. Whether ``audio`` holds the file; if not, the view asks the kernel for it."""
     arrays = traitlets.Dict().tag(sync=True)
     """Type: dict[str, {dtype, shape, data}]. ``peaks`` (card) and ``waveform``: int16
     (channels, buckets, 2); ``spectrum_frames``: uint8 (frames, bins);
@@ -120,7 +127,18 @@ class ClipModel(ipywidgets.Widget):  # type: ignore[misc]
             },
         )
         model.stats = stats
+        model.data = encoded.data
         return model
+
+    data: bytes
+    """The encoded file, always kept in Python (served on request when not embedded)."""
+
+    def set_embedded(self, embedded: bool) -> None:
+        """Put the audio into the synced state, or take it out (metadata and analysis stay)."""
+        if embedded != self.embedded:
+            with self.hold_sync():
+                self.audio = self.data if embedded else b""
+                self.embedded = embedded
 
     def __repr__(self) -> str:
         duration = self.meta.get("duration", 0.0)
@@ -147,6 +165,16 @@ def nearest_step(steps: list[int], wanted: int) -> int:
         (10, 20, 5)
     """
     return min(steps, key=lambda s: (abs(s - wanted), s))
+
+
+def _check_embed(embed: object) -> str | int:
+    if embed in ("all", "latest"):
+        return str(embed)
+    if isinstance(embed, (int, np.integer)) and not isinstance(embed, bool) and embed >= 0:
+        return int(embed)
+    raise ValueError(
+        f"embed must be 'all', 'latest' or a number of bytes >= 0 (e.g. 64_000_000), got {embed!r}"
+    )
 
 
 def _check_step(step: object) -> int:
@@ -224,10 +252,23 @@ class AudioPanel(anywidget.AnyWidget):
     match_loudness = traitlets.Bool(False).tag(sync=True)
     """Type: bool. Play every clip at the same integrated loudness (playback only)."""
 
-    def __init__(self, *, audio_format: str = "flac", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        embed: str | int = DEFAULT_EMBED_BYTES,
+        audio_format: str = "flac",
+        **kwargs: Any,
+    ) -> None:
         """Create an empty panel.
 
         Args:
+            embed: which clips carry their audio in the widget state (and so in
+                saved notebooks and reports): a byte count (default 64 MB:
+                every clip until the encoded audio passes it, then the clips of
+                the oldest steps are left out first), ``"all"``, or
+                ``"latest"`` (only each group's newest step). Clips left out
+                keep their metadata and analysis; open views fetch their audio
+                from the kernel when needed, and a report says so on the card.
             audio_format: how clips are embedded: ``"flac"`` (default,
                 lossless), ``"wav"``, or, for compact reports, the lossy
                 ``"mp3"`` and ``"opus"`` (Opus takes 8/12/16/24/48 kHz only;
@@ -238,12 +279,18 @@ class AudioPanel(anywidget.AnyWidget):
         self._store: ClipStore[ClipModel] = ClipStore()
         self._slots: dict[int, tuple[ClipPage, int]] = {}  # id(model) -> (page, slot)
         self._lock = threading.RLock()
-        if audio_format not in ("flac", "wav", "mp3", "opus"):
+        self._by_id: dict[str, ClipModel] = {}
+        try:
+            self.embed: str | int = _check_embed(embed)
+            if audio_format not in ("flac", "wav", "mp3", "opus"):
+                raise ValueError(
+                    f"audio_format must be 'flac', 'wav', 'mp3' or 'opus', got {audio_format!r}"
+                )
+        except (TypeError, ValueError):
             self.close()
-            raise ValueError(
-                f"audio_format must be 'flac', 'wav', 'mp3' or 'opus', got {audio_format!r}"
-            )
+            raise
         self.audio_format = audio_format
+        self.on_msg(self._handle_message)
 
     # -- logging -----------------------------------------------------------------
 
@@ -298,9 +345,60 @@ class AudioPanel(anywidget.AnyWidget):
             with self.hold_sync():
                 for group, models in built.items():
                     self._store_group(group, resolved, run, models)
+                self._apply_embed_budget()
                 self._sync_index()
                 if reference:
                     self._reference = run
+
+    def _apply_embed_budget(self) -> None:
+        """Embed the newest clips; leave the audio of the oldest steps out beyond the budget."""
+        models = [model for _, model in self._store]
+        if self.embed == "all":
+            keep = set(map(id, models))
+        elif self.embed == "latest":
+            newest = {g: self._store.steps(g)[-1] for g in self._store.groups}
+            keep = {id(m) for m in models if m.step == newest[m.group]}
+        else:
+            keep, used = set(), 0
+            # newest steps first; within a step, the order of logging
+            for model in sorted(models, key=lambda m: -m.step):
+                used += len(model.data)
+                if used > int(self.embed):
+                    break
+                keep.add(id(model))
+        for model in models:
+            model.set_embedded(id(model) in keep)
+
+    def _handle_message(self, _: Any, content: Any, buffers: Any) -> None:
+        """Serve ``{"type": "audio_request", "request_id", "clip"}``: the clip's file in chunks."""
+        if not isinstance(content, dict) or content.get("type") != "audio_request":
+            return
+        request_id = content.get("request_id")
+        model = self._by_id.get(str(content.get("clip", "")).removeprefix("IPY_MODEL_"))
+        if model is None or model.comm is None:
+            self.send(
+                {
+                    "type": "audio_error",
+                    "request_id": request_id,
+                    "message": "this clip is no longer in the panel (it was replaced or closed)",
+                }
+            )
+            return
+        data = model.data
+        chunks = max(1, -(-len(data) // REPLY_CHUNK_BYTES))
+        for i in range(chunks):
+            part = data[i * REPLY_CHUNK_BYTES : (i + 1) * REPLY_CHUNK_BYTES]
+            self.send(
+                {
+                    "type": "audio_reply",
+                    "request_id": request_id,
+                    "clip": model.model_id,
+                    "chunk": i,
+                    "chunks": chunks,
+                    "bytes": len(data),
+                },
+                buffers=[part],
+            )
 
     def _store_group(self, group: str, step: int, run: str, models: list[ClipModel]) -> None:
         replaced = dict(self._store.put(group, step, run, models))
@@ -311,17 +409,20 @@ class AudioPanel(anywidget.AnyWidget):
                 page, slot = self._slots.pop(id(old))
                 page.clips = [*page.clips[:slot], model, *page.clips[slot + 1 :]]
                 self._slots[id(model)] = (page, slot)
+                self._by_id.pop(old.model_id, None)
                 old.close()
             else:
                 page = self._page_with_room()
                 self._slots[id(model)] = (page, len(page.clips))
                 page.clips = [*page.clips, model]
+            self._by_id[model.model_id] = model
             touched[id(page)] = page
         for old in replaced.values():  # fewer clips than before at this address
             page, _ = self._slots.pop(id(old))
             page.clips = [m for m in page.clips if m is not old]
             for slot, m in enumerate(page.clips):
                 self._slots[id(m)] = (page, slot)
+            self._by_id.pop(old.model_id, None)
             old.close()
 
     def _page_with_room(self) -> ClipPage:

@@ -1,0 +1,111 @@
+"""Embed budget: which clips carry their audio in the widget state, and serving the rest."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import comm
+import numpy as np
+import pytest
+from comm.base_comm import BaseComm
+
+import audiowidget as aw
+from audiowidget.widget import REPLY_CHUNK_BYTES
+
+RATE = 16000
+
+
+def noise_clip(seed: int, seconds: float = 0.5) -> aw.Audio:
+    x = np.random.default_rng(seed).normal(0, 0.1, int(RATE * seconds))
+    return aw.Audio(x.astype(np.float32), RATE)
+
+
+def models(panel: aw.AudioPanel) -> list[Any]:
+    return [m for page in panel._pages for m in page.clips]
+
+
+class Recorder(BaseComm):
+    messages: ClassVar[list[tuple[Any, list[bytes]]]] = []
+
+    def publish_msg(self, msg_type: str, data: Any = None, *args: Any, **keys: Any) -> None:
+        buffers = keys.get("buffers")
+        if msg_type == "comm_msg" and isinstance(data, dict) and data.get("method") == "custom":
+            Recorder.messages.append((data["content"], [bytes(b) for b in buffers or []]))
+
+
+@pytest.fixture
+def recorder(monkeypatch):
+    monkeypatch.setattr(comm, "create_comm", lambda *a, **k: Recorder(*a, **k))
+    Recorder.messages = []
+    return Recorder.messages
+
+
+def test_everything_is_embedded_under_the_budget():
+    panel = aw.AudioPanel()
+    for step in range(5):
+        panel.log({"g": noise_clip(step)}, step=step, run="r")
+    assert all(m.embedded and m.audio == m.data for m in models(panel))
+
+
+def test_beyond_the_budget_the_oldest_steps_are_left_out():
+    size = len(noise_clip(0).encode().data)
+    panel = aw.AudioPanel(embed=int(size * 3.5))
+    for step in range(6):
+        panel.log({"g": noise_clip(step)}, step=step, run="r")
+    embedded = {m.step: m.embedded for m in models(panel)}
+    assert embedded == {0: False, 1: False, 2: False, 3: True, 4: True, 5: True}
+    for m in models(panel):
+        assert (m.audio == m.data) if m.embedded else (m.audio == b"")
+        assert m.meta["duration"] == 0.5  # metadata and analysis stay
+        assert "spectrum_frames" in m.arrays
+    state = models(panel)[0].get_state()
+    assert state["audio"] == b""
+    assert state["embedded"] is False
+
+
+def test_latest_and_all():
+    latest = aw.AudioPanel(embed="latest")
+    every = aw.AudioPanel(embed="all")
+    for step in range(3):
+        for panel in (latest, every):
+            panel.log({"a": noise_clip(step), "b": noise_clip(step + 10)}, step=step, run="r")
+    latest.log({"a": noise_clip(99)}, step=7, run="r")
+    assert sorted((m.group, m.step) for m in models(latest) if m.embedded) == [("a", 7), ("b", 2)]
+    assert all(m.embedded for m in models(every))
+
+
+@pytest.mark.parametrize("embed", ["some", -1, 1.5, True])
+def test_bad_embed_values_are_refused(embed):
+    with pytest.raises(ValueError, match="embed must be 'all', 'latest' or a number of bytes"):
+        aw.AudioPanel(embed=embed)
+
+
+def test_audio_requests_are_answered_in_chunks(recorder):
+    panel = aw.AudioPanel(embed=0)
+    long = aw.Audio(
+        np.random.default_rng(0).normal(0, 0.2, RATE * 200).clip(-0.99, 0.99).astype(np.float32),
+        RATE,
+    )
+    panel.log({"g": long}, step=0, run="r")
+    (model,) = models(panel)
+    assert not model.embedded
+    request = {"type": "audio_request", "request_id": 7, "clip": f"IPY_MODEL_{model.model_id}"}
+    panel._handle_message(panel, request, [])
+    replies = [(c, b) for c, b in recorder if c["type"] == "audio_reply"]
+    assert len(model.data) > REPLY_CHUNK_BYTES  # so that it needs several chunks
+    assert [c["chunk"] for c, _ in replies] == list(range(replies[0][0]["chunks"]))
+    assert all(c["request_id"] == 7 and c["bytes"] == len(model.data) for c, _ in replies)
+    assert all(len(b[0]) <= REPLY_CHUNK_BYTES for _, b in replies)
+    assert b"".join(b[0] for _, b in replies) == model.data
+
+
+def test_a_request_for_a_replaced_clip_gets_an_error(recorder):
+    panel = aw.AudioPanel(embed=0)
+    panel.log({"g": noise_clip(1)}, step=0, run="r")
+    (old,) = models(panel)
+    old_id = old.model_id
+    panel.log({"g": noise_clip(2)}, step=0, run="r")
+    panel._handle_message(panel, {"type": "audio_request", "request_id": "x", "clip": old_id}, [])
+    (error,) = [c for c, _ in recorder if c["type"] == "audio_error"]
+    assert error["request_id"] == "x"
+    assert "replaced" in error["message"]
