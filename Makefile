@@ -27,7 +27,7 @@ $(VENV)/.installed: $(VENV)/.created pyproject.toml js/package-lock.json
 	touch $@
 
 # Rebuild the bundle when the front end changed after the install.
-audiowidget/static/index.js: $(VENV)/.installed $(wildcard js/src/*) js/build.mjs
+audiowidget/static/index.js: $(VENV)/.installed $(shell find js/src -type f) js/build.mjs
 	cd js && npm run --silent build
 	touch $@
 

@@ -595,6 +595,24 @@ class AudioPanel(anywidget.AnyWidget):
         data = {**data, "text/html": self.summary_html()}
         return data, metadata
 
+    def save_html(self, path: str | Path, title: str | None = None) -> Path:
+        """Write the panel as one HTML file that works offline, opened from ``file://``.
+
+        Players, step sliders and the Analyze view work with no kernel and no
+        network; the audio is embedded (base64), so mind ``embed``.
+
+        Examples:
+            >>> import numpy as np, audiowidget as aw, tempfile, pathlib
+            >>> panel = aw.AudioPanel()
+            >>> panel.log({"g": aw.Audio(np.zeros(800) + 0.1, 8000)}, step=0, run="r")
+            >>> out = panel.save_html(pathlib.Path(tempfile.mkdtemp()) / "panel.html")
+            >>> out.stat().st_size > 0
+            True
+        """
+        from .standalone import save_html
+
+        return save_html(self, path, title=title)
+
     def summary_html(self) -> str:
         """A static HTML summary (at most 20 KB, no audio) of the clips at the current steps.
 

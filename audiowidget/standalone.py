@@ -1,0 +1,734 @@
+"""Self-contained HTML reports: one file that plays from ``file://`` with no network.
+
+Entry points:
+
+- :func:`save_html`: one :class:`~audiowidget.AudioPanel` as an HTML page
+  (``panel.save_html(path)`` calls it).
+- :func:`notebook_html`: a notebook with saved widget state as one HTML page:
+  nbconvert's ``HTMLExporter`` renders markdown, text, images and HTML; our
+  own loader renders the panels. ``python -m audiowidget report`` uses it.
+- :func:`report_overhead`: the bytes of a written report beside the audio it
+  embeds.
+
+How a report works. Every panel model (with its pages and clips) is stored
+once in a JSON script tag, binary values as base64 with their paths. The page
+inlines ``static/loader.js`` (built from ``js/src/loader``, about 6 KB): a
+minimal widget manager that builds models from that state on first use,
+decodes the buffers into ``DataView`` objects at their paths and hands them to
+the panel's own bundle (its ``_esm`` and ``_css``, stored once per distinct
+bundle and imported from a Blob URL). ``set`` fires change events at once, so
+several views of one panel stay on the same step; ``save_changes`` and
+``send`` have no kernel to talk to. No CDN is contacted and no Jupyter widget
+manager (3.6 MB) is needed for our panels.
+
+Other libraries' widgets (an ``ipywidgets.IntSlider``, a bqplot figure) need
+Jupyter's widget renderer, @jupyter-widgets/html-manager, which no Python
+package ships. :func:`notebook_html` looks for it at run time (the npm
+packages ``@jupyter-widgets/html-manager`` and ``requirejs`` under a
+``node_modules`` folder: the ``widget_assets`` argument, the
+``AUDIOWIDGET_WIDGET_ASSETS`` environment variable or ``./node_modules``) and
+for the AMD module of every other widget library in Jupyter's
+``nbextensions`` folders (anywidget ships its own). When found, they are
+inlined and those widgets render as in an nbconvert export; when not, each
+such widget shows a note naming what it needs, and a warning tells how to get
+it (``foreign="embed"`` makes that an error instead). A panel shown inside such
+a widget (a ``VBox``) is then shown on its own below the note.
+
+Left out on purpose: MathJax and mermaid, which nbconvert loads from CDNs
+(math and diagrams in markdown show as their source text).
+
+Size: audio travels as base64, which costs a third of its bytes on top of the
+audio itself. No single HTML file can avoid that (a ``data:`` URL is base64
+too); :func:`report_overhead` shows it apart from everything else.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import html
+import json
+import os
+import re
+import secrets
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = [
+    "ReportError",
+    "WidgetRenderer",
+    "describe_overhead",
+    "execute_notebook",
+    "notebook_html",
+    "report_overhead",
+    "save_html",
+]
+
+STATIC = Path(__file__).parent / "static"
+STATE_MIME = "application/vnd.jupyter.widget-state+json"
+VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+#: Script types read by static/loader.js.
+PANELS_TYPE = "application/vnd.audiowidget.state+json"
+AMD_TYPE = "application/vnd.audiowidget.amd+json"
+#: Widget modules html-manager defines itself; every other module needs its AMD file.
+RENDERER_MODULES = frozenset(
+    {"@jupyter-widgets/base", "@jupyter-widgets/controls", "@jupyter-widgets/output"}
+)
+ASSETS_ENV = "AUDIOWIDGET_WIDGET_ASSETS"
+_PREFIX = "IPY_MODEL_"
+_BUNDLE_TRAITS = ("_esm", "_css")
+
+Foreign = Literal["auto", "embed", "note"]
+SavedModel = dict[str, Any]
+"""One model as a notebook saves it: model_name, model_module, state, buffers (base64)."""
+
+
+class ReportError(RuntimeError):
+    """A report cannot be made as asked; the message names what is missing and the fix."""
+
+
+# -- widget state ---------------------------------------------------------------------------
+
+
+def _references(value: Any) -> Iterator[str]:
+    """Model ids a JSON-like value refers to: ``"IPY_MODEL_<id>"`` strings and view outputs."""
+    if isinstance(value, str):
+        if value.startswith(_PREFIX):
+            yield value[len(_PREFIX) :]
+    elif isinstance(value, Mapping):
+        view = value.get(VIEW_MIME)
+        if isinstance(view, Mapping) and isinstance(view.get("model_id"), str):
+            yield view["model_id"]
+        for item in value.values():
+            yield from _references(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _references(item)
+
+
+def _components(state: Mapping[str, SavedModel]) -> dict[str, frozenset[str]]:
+    """Each model id → the ids connected to it by references either way."""
+    parent = {model_id: model_id for model_id in state}
+
+    def root(model_id: str) -> str:
+        while parent[model_id] != model_id:
+            parent[model_id] = parent[parent[model_id]]
+            model_id = parent[model_id]
+        return model_id
+
+    for model_id, entry in state.items():
+        for ref in _references(entry.get("state", {})):
+            if ref in parent:
+                parent[root(ref)] = root(model_id)
+    groups: dict[str, set[str]] = {}
+    for model_id in state:
+        groups.setdefault(root(model_id), set()).add(model_id)
+    frozen = {key: frozenset(ids) for key, ids in groups.items()}
+    return {model_id: frozen[root(model_id)] for model_id in state}
+
+
+def _is_panel(entry: SavedModel) -> bool:
+    state = entry.get("state", {})
+    return entry.get("model_module") == "anywidget" and str(
+        state.get("_anywidget_id", "")
+    ).startswith("audiowidget.")
+
+
+def _is_ours(ids: Iterable[str], state: Mapping[str, SavedModel]) -> bool:
+    """A component our loader renders: panels and the plain base models they list."""
+    entries = [state[i] for i in ids]
+    return any(_is_panel(e) for e in entries) and all(
+        _is_panel(e) or e.get("model_module") == "@jupyter-widgets/base" for e in entries
+    )
+
+
+def _bundle_source(esm: str) -> str:
+    """The ESM text: a URL (anywidget's development mode) means the installed bundle."""
+    if re.match(r"^(https?|file):", esm.strip()):
+        return _static("index.js")
+    return esm
+
+
+def _static(name: str) -> str:
+    path = STATIC / name
+    if not path.is_file():
+        raise ReportError(
+            f"audiowidget/static/{name} is missing: the front end is not built. Run "
+            "`npm run build` in js/ (or reinstall audiowidget: the wheel contains it)."
+        )
+    return path.read_text(encoding="utf-8")
+
+
+def _panels_payload(state: Mapping[str, SavedModel], ids: Iterable[str]) -> dict[str, Any]:
+    """What static/loader.js reads: ``{models, panels, bundles}``, each bundle stored once."""
+    models: dict[str, Any] = {}
+    panels: dict[str, str] = {}
+    bundles: dict[str, dict[str, str]] = {}
+    for model_id in sorted(ids):
+        entry = state[model_id]
+        model_state = dict(entry.get("state", {}))
+        if _is_panel(entry):
+            esm = _bundle_source(str(model_state.pop("_esm", "") or ""))
+            css = str(model_state.pop("_css", "") or "")
+            key = hashlib.sha256(f"{esm}\0{css}".encode()).hexdigest()[:16]
+            bundles.setdefault(key, {"esm": esm, "css": css})
+            panels[model_id] = key
+        models[model_id] = {
+            "state": model_state,
+            "buffers": [
+                {"path": list(b["path"]), "data": b["data"]} for b in entry.get("buffers", [])
+            ],
+        }
+    return {"models": models, "panels": panels, "bundles": bundles}
+
+
+def _panel_state(panel: Any) -> dict[str, SavedModel]:
+    """The saved state of ``panel`` and every widget it reaches, as a notebook stores it."""
+    import ipywidgets
+    from ipywidgets.embed import dependency_state
+
+    if not isinstance(panel, ipywidgets.Widget):
+        raise TypeError(f"save_html takes an audiowidget.AudioPanel, got {type(panel).__name__}")
+    lock = getattr(panel, "_lock", None)
+    if lock is not None:  # logging from another thread waits until the snapshot is taken
+        with lock:
+            state: dict[str, SavedModel] = dependency_state(panel, drop_defaults=False)
+    else:
+        state = dependency_state(panel, drop_defaults=False)
+    if not _is_panel(state[panel.model_id]):
+        raise TypeError(f"save_html takes an audiowidget.AudioPanel, got {type(panel).__name__}")
+    missing = {r for e in state.values() for r in _references(e["state"])} - set(state)
+    if missing:
+        raise ReportError(f"the panel refers to widgets that are closed: {sorted(missing)}")
+    return state
+
+
+# -- HTML pieces -------------------------------------------------------------------------------
+
+
+def _json_for_script(value: Any) -> str:
+    """JSON that cannot end its script tag: ``<``, ``>`` and ``&`` as \\u escapes."""
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _script(kind: str, value: Any) -> str:
+    return f'<script type="{kind}">{_json_for_script(value)}</script>'
+
+
+def _loader_script() -> str:
+    source = _static("loader.js")
+    if re.search(r"</script|<!--", source, re.IGNORECASE):
+        raise ReportError("static/loader.js contains '</script' or '<!--' and cannot be inlined")
+    return f"<script>{source}</script>"
+
+
+REPORT_CSS = """
+.aw-widget-note, .aw-report-error {
+  border: 1px solid var(--jp-border-color1, #bdbdbd); border-left-width: 4px;
+  border-radius: 4px; padding: 8px 12px; margin: 4px 0;
+  font: 13px/1.45 var(--jp-ui-font-family, system-ui, sans-serif);
+  color: var(--jp-content-font-color1, inherit);
+  background: var(--jp-layout-color2, transparent);
+}
+.aw-widget-note code { font-family: var(--jp-code-font-family, monospace); }
+.aw-widget-note pre { margin: 6px 0 0; white-space: pre-wrap; }
+.aw-report-error { border-left-color: var(--jp-error-color1, #d32f2f); }
+"""
+
+
+def _footer(
+    panels: Mapping[str, Any] | None,
+    foreign_state: Mapping[str, SavedModel] | None = None,
+    amd: Mapping[str, Any] | None = None,
+) -> str:
+    """Everything a report adds at the end of its body: state, renderer, loader."""
+    parts = [f"<style>{REPORT_CSS}</style>"]
+    if panels is not None and panels["models"]:
+        parts.append(_script(PANELS_TYPE, panels))
+    if foreign_state:
+        standard = {"version_major": 2, "version_minor": 0, "state": dict(foreign_state)}
+        parts.append(_script(STATE_MIME, standard))
+    if amd is not None:
+        parts.append(_script(AMD_TYPE, amd))
+    parts.append(_loader_script())  # 6 KB; also marks the page ready for scripts and tests
+    return "\n".join(parts)
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="audiowidget {version}">
+<title>{title}</title>
+<link rel="icon" href="data:,">
+<style>
+:root {{ color-scheme: light dark; }}
+body {{ margin: 0; background: Canvas; color: CanvasText;
+        font: 14px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; }}
+main {{ max-width: 1400px; margin: 0 auto; padding: 16px 24px 32px; }}
+h1 {{ font-size: 1.4em; font-weight: 600; margin: 0.4em 0 0.8em; }}
+</style>
+</head>
+<body>
+<main>
+<h1>{title}</h1>
+<div class="aw-report-output">{view}</div>
+</main>
+{footer}
+</body>
+</html>
+"""
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+def save_html(panel: Any, path: str | os.PathLike[str], title: str | None = None) -> Path:
+    """Write ``panel`` as one self-contained HTML file that plays with no kernel and no network.
+
+    The page holds every logged clip (audio and analysis), the panel's bundle
+    and a 6 KB loader; open it from disk or send it around. Step sliders,
+    players, Analyze and downloads work as in the notebook.
+
+    Args:
+        panel: an :class:`audiowidget.AudioPanel`.
+        path: the ``.html`` file to write (its folder must exist).
+        title: the page title and heading (default "audiowidget report").
+
+    Returns:
+        The path written. :func:`report_overhead` gives its size beside its audio.
+
+    Examples:
+        >>> import numpy as np, audiowidget as aw, tempfile, pathlib
+        >>> from audiowidget.standalone import save_html, report_overhead
+        >>> panel = aw.AudioPanel()
+        >>> panel.log({"g": aw.Audio(np.zeros(8000) + 0.1, 8000)}, step=0, run="<b>r</b>")
+        >>> out = save_html(panel, pathlib.Path(tempfile.mkdtemp()) / "panel.html", title="Demo")
+        >>> report_overhead(out)["clips"]
+        1
+    """
+    state = _panel_state(panel)
+    heading = html.escape(title if title is not None else "audiowidget report")
+    view = _script(VIEW_MIME, {"version_major": 2, "version_minor": 0, "model_id": panel.model_id})
+    page = _PAGE.format(
+        version=html.escape(_version()),
+        title=heading,
+        view=view,
+        footer=_footer(_panels_payload(state, state)),
+    )
+    out = Path(path)
+    out.write_text(page, encoding="utf-8")
+    return out
+
+
+# -- other libraries' widgets -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WidgetRenderer:
+    """Jupyter's widget renderer for other libraries' widgets, as found on this machine.
+
+    ``require_js`` is the npm package ``requirejs``'s ``require.js``;
+    ``embed_amd`` is ``@jupyter-widgets/html-manager``'s ``dist/embed-amd.js``.
+
+    Examples:
+        >>> import tempfile
+        >>> try:
+        ...     WidgetRenderer.find(tempfile.mkdtemp())
+        ... except ReportError as e:
+        ...     print(str(e).splitlines()[0])
+        other widgets in this notebook need Jupyter's widget renderer, which was not found:
+    """
+
+    require_js: Path
+    embed_amd: Path
+
+    REQUIRE_JS = Path("requirejs", "require.js")
+    EMBED_AMD = Path("@jupyter-widgets", "html-manager", "dist", "embed-amd.js")
+
+    @classmethod
+    def find(cls, hint: str | os.PathLike[str] | None = None) -> WidgetRenderer:
+        """Find the renderer's files, or raise :class:`ReportError` naming what is missing.
+
+        Looks in ``hint`` (a ``node_modules`` folder or its parent), then
+        ``$AUDIOWIDGET_WIDGET_ASSETS``, then ``./node_modules``.
+        """
+        places = [Path(p) for p in (hint, os.environ.get(ASSETS_ENV)) if p]
+        places.append(Path.cwd() / "node_modules")
+        tried = []
+        for place in places:
+            for root in (place, place / "node_modules"):
+                found = cls(root / cls.REQUIRE_JS, root / cls.EMBED_AMD)
+                if found.require_js.is_file() and found.embed_amd.is_file():
+                    return found
+            tried.append(str(place))
+        raise ReportError(
+            "other widgets in this notebook need Jupyter's widget renderer, which was not found:\n"
+            f"  missing: {cls.EMBED_AMD.as_posix()} (npm package @jupyter-widgets/html-manager)"
+            f" and {cls.REQUIRE_JS.as_posix()} (npm package requirejs)\n"
+            f"  looked in: {', '.join(tried)}\n"
+            "  get them with: npm install @jupyter-widgets/html-manager requirejs\n"
+            "  then pass --widget-assets path/to/node_modules (or set "
+            f"{ASSETS_ENV})"
+        )
+
+
+def _nbextension_dirs() -> list[Path]:
+    try:
+        from jupyter_core.paths import jupyter_path
+
+        dirs = [Path(p) for p in jupyter_path("nbextensions")]
+    except ImportError:  # jupyter_core comes with nbconvert; without it, the environment's own
+        dirs = []
+    return [*dirs, Path(sys.prefix, "share", "jupyter", "nbextensions")]
+
+
+def _amd_module(module: str) -> Path | None:
+    """A widget library's AMD module (``nbextensions/<module>/index.js``), if installed."""
+    for folder in _nbextension_dirs():
+        candidate = folder / module / "index.js"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _widget_name(entry: SavedModel) -> str:
+    name = str(entry.get("model_name", "widget"))
+    return name[: -len("Model")] if name.endswith("Model") and len(name) > 5 else name
+
+
+def _note(entry: SavedModel, needs: str, plain: str | None, holds_panels: bool) -> str:
+    """The text/html shown instead of a widget the report cannot render."""
+    module = html.escape(str(entry.get("model_module", "")))
+    text = f"<pre>{html.escape(plain)}</pre>" if plain else ""
+    after = (
+        "The audiowidget panels it holds are shown below."
+        if holds_panels
+        else "The audiowidget panels of this report work without it."
+    )
+    return (
+        '<div class="aw-widget-note" role="note"><strong>This widget needs '
+        f"{html.escape(needs)}</strong>, which this report does not include: "
+        f"<code>{html.escape(_widget_name(entry))}</code> from <code>{module}</code>. "
+        f"{after}{text}</div>"
+    )
+
+
+def _reachable(state: Mapping[str, SavedModel], start: str) -> list[str]:
+    """``start`` and every model it refers to, directly or not, in depth-first order."""
+    seen: dict[str, None] = {}
+    pending = [start]
+    while pending:
+        model_id = pending.pop()
+        if model_id in seen or model_id not in state:
+            continue
+        seen[model_id] = None
+        refs = list(_references(state[model_id].get("state", {})))
+        pending.extend(reversed(refs))
+    return list(seen)
+
+
+def _find_renderer(
+    needed: bool, foreign: Foreign, hint: str | os.PathLike[str] | None, warnings: list[str]
+) -> WidgetRenderer | None:
+    if not needed or foreign == "note":
+        return None
+    try:
+        return WidgetRenderer.find(hint)
+    except ReportError as e:
+        if foreign == "embed":
+            raise
+        warnings.append(f"{e}\n  until then, those widgets show a note in the report")
+        return None
+
+
+def _embeddable(
+    components: Iterable[frozenset[str]],
+    state: Mapping[str, SavedModel],
+    renderer: WidgetRenderer | None,
+    warnings: list[str],
+) -> tuple[set[str], dict[str, Path], dict[frozenset[str], str]]:
+    """Models html-manager renders, the AMD modules it needs, and what the rest needs."""
+    embedded: set[str] = set()
+    modules: dict[str, Path] = {}
+    needs: dict[frozenset[str], str] = {}
+    for component in components:
+        if renderer is None:
+            needs[component] = "Jupyter's widget renderer (@jupyter-widgets/html-manager)"
+            continue
+        wanted = {str(state[i].get("model_module")) for i in component} - RENDERER_MODULES
+        found = {m: _amd_module(m) for m in sorted(wanted)}
+        lacking = sorted(m for m, p in found.items() if p is None)
+        if lacking:
+            needs[component] = f"the front-end module {', '.join(lacking)}"
+            warnings.append(
+                f"widgets from {', '.join(lacking)} are left out: their AMD module "
+                "(nbextensions/<module>/index.js) is not installed in this environment; "
+                "install the widget library's Python package here and run again"
+            )
+            continue
+        embedded |= component
+        modules.update({m: p for m, p in found.items() if p is not None})
+    return embedded, modules, needs
+
+
+def _replace_with_note(
+    output: dict[str, Any], entry: SavedModel, needs: str, panels: list[str]
+) -> None:
+    """Show a note instead of the widget, then the audiowidget panels it holds (if any)."""
+    plain = output["data"].get("text/plain")
+    plain_text = "".join(plain) if isinstance(plain, list) else plain
+    views = "".join(
+        _script(VIEW_MIME, {"version_major": 2, "version_minor": 0, "model_id": p}) for p in panels
+    )
+    output["data"] = {"text/html": _note(entry, needs, plain_text, bool(panels)) + views}
+    if plain_text is not None:
+        output["data"]["text/plain"] = plain_text
+
+
+# -- notebooks ----------------------------------------------------------------------------------
+
+
+_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{% block html_head_js_requirejs %}<link rel="icon" href="data:,">{% endblock %}
+{% block jupyter_widgets %}{% endblock %}
+{% block html_head_js_mathjax %}{% endblock %}
+{% block html_head_js_mermaidjs %}{% endblock %}
+{% block body_footer %}
+</main>
+{{ resources.audiowidget_slot }}
+</body>
+{% endblock body_footer %}
+{% block footer %}
+</html>
+{% endblock footer %}
+"""
+
+
+def _views(nb: Any) -> Iterator[dict[str, Any]]:
+    """Every output of the notebook that displays a widget."""
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if isinstance(data.get(VIEW_MIME), Mapping):
+                yield output
+
+
+def notebook_html(
+    nb: Any,
+    *,
+    title: str | None = None,
+    theme: str = "light",
+    foreign: Foreign = "auto",
+    widget_assets: str | os.PathLike[str] | None = None,
+) -> tuple[str, list[str]]:
+    """A notebook (with saved widget state) as one self-contained HTML page.
+
+    Args:
+        nb: an ``nbformat`` notebook node (not modified).
+        title: the page title (default: the notebook's ``metadata.title`` or "Notebook").
+        theme: nbconvert's ``light`` or ``dark``.
+        foreign: what to do with other libraries' widgets: ``"auto"`` inlines
+            Jupyter's widget renderer if it is found (see :class:`WidgetRenderer`)
+            and otherwise shows a note in their place; ``"embed"`` requires the
+            renderer (:class:`ReportError` otherwise); ``"note"`` never inlines it.
+        widget_assets: a ``node_modules`` folder holding the renderer's npm packages.
+
+    Returns:
+        The HTML and the warnings to show the user (widgets left out and why).
+
+    Examples:
+        >>> import nbformat
+        >>> from audiowidget.standalone import notebook_html
+        >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Hello")])
+        >>> page, warnings = notebook_html(nb, title="Empty")
+        >>> 'id="Hello"' in page, "<script src=" in page, warnings
+        (True, False, [])
+    """
+    try:
+        from nbconvert import HTMLExporter
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ReportError(
+            "notebook reports need nbconvert: pip install nbconvert (and nbclient for --execute)"
+        ) from e
+    if foreign not in ("auto", "embed", "note"):
+        raise ValueError(f"foreign must be 'auto', 'embed' or 'note', got {foreign!r}")
+
+    nb = copy.deepcopy(nb)
+    widgets = nb.get("metadata", {}).get("widgets", {})
+    state: dict[str, SavedModel] = dict(widgets.get(STATE_MIME, {}).get("state", {}))
+    components = _components(state)
+    warnings: list[str] = []
+
+    outputs = [o for o in _views(nb) if o["data"][VIEW_MIME].get("model_id") in state]
+    if not state and any(True for _ in _views(nb)):
+        warnings.append(
+            "the notebook has no saved widget state: widgets show as their static fallback "
+            "(audiowidget panels as summaries without audio); run it with --execute"
+        )
+    shown = {components[o["data"][VIEW_MIME]["model_id"]] for o in outputs}
+    others = [c for c in shown if not _is_ours(c, state)]
+    renderer = _find_renderer(bool(others), foreign, widget_assets, warnings)
+    embedded, modules, needs = _embeddable(others, state, renderer, warnings)
+
+    panel_ids: set[str] = set()
+    for component in shown:
+        if _is_ours(component, state):
+            panel_ids |= component
+    left_out = []
+    for output in outputs:
+        model_id = output["data"][VIEW_MIME]["model_id"]
+        component = components[model_id]
+        if component not in needs:
+            continue
+        if _is_panel(state[model_id]):  # a panel also shown inside another widget: ours anyway
+            panel_ids.update(_reachable(state, model_id))
+            continue
+        inner = [i for i in _reachable(state, model_id) if _is_panel(state[i])]
+        for panel_id in inner:
+            panel_ids.update(_reachable(state, panel_id))
+        _replace_with_note(output, state[model_id], needs[component], inner)
+        left_out.append(_widget_name(state[model_id]))
+    if foreign == "note" and left_out:
+        warnings.append(f"other libraries' widgets are shown as notes: {', '.join(left_out)}")
+
+    amd = None
+    if renderer is not None and embedded:
+        amd = {
+            "require": renderer.require_js.read_text(encoding="utf-8"),
+            "modules": {m: p.read_text(encoding="utf-8") for m, p in modules.items()},
+            "renderer": renderer.embed_amd.read_text(encoding="utf-8"),
+        }
+    footer = _footer(
+        _panels_payload(state, panel_ids),
+        {i: state[i] for i in sorted(embedded)},
+        amd,
+    )
+
+    # nbconvert emits a widget's view only if its id is in the notebook's widget state; the
+    # state itself is written by the footer, so nbconvert gets ids only (and a smaller copy).
+    kept = panel_ids | embedded
+    if widgets:
+        stub = {"version_major": 2, "version_minor": 0, "state": {i: {} for i in kept}}
+        nb.metadata["widgets"] = {STATE_MIME: stub}
+    name = title or nb.get("metadata", {}).get("title") or "Notebook"
+    slot = f"<!--audiowidget-{secrets.token_hex(8)}-->"
+    exporter = HTMLExporter(template_name="lab", theme=theme)  # type: ignore[no-untyped-call]
+    exporter.raw_template = _TEMPLATE
+    body, _ = exporter.from_notebook_node(
+        nb, resources={"metadata": {"name": name}, "audiowidget_slot": slot}
+    )
+    if body.count(slot) != 1:
+        raise ReportError("nbconvert's template did not keep the report's script slot")
+    return body.replace(slot, footer), warnings
+
+
+def execute_notebook(nb: Any, cwd: str | os.PathLike[str], timeout: int | None = 600) -> Any:
+    """Run every cell in a fresh kernel (nbclient); the widget state is saved into ``nb``.
+
+    Examples:
+        >>> import nbformat, tempfile
+        >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+        >>> execute_notebook(nb, tempfile.mkdtemp()).cells[0].outputs[0]["data"]["text/plain"]
+        '2'
+    """
+    try:
+        from nbclient import NotebookClient
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ReportError("--execute needs nbclient: pip install nbclient ipykernel") from e
+    kernel = nb.get("metadata", {}).get("kernelspec", {}).get("name") or "python3"
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=kernel,
+        store_widget_state=True,
+        resources={"metadata": {"path": str(cwd)}},
+    )
+    client.execute()
+    return nb
+
+
+# -- size ----------------------------------------------------------------------------------------
+
+
+_STATE_SCRIPT = re.compile(
+    r'<script type="(?:application/vnd\.audiowidget\.state\+json|'
+    r'application/vnd\.jupyter\.widget-state\+json)">(.*?)</script>',
+    re.DOTALL,
+)
+
+
+def _base64_size(data: str) -> int:
+    return len(data) * 3 // 4 - (2 if data.endswith("==") else 1 if data.endswith("=") else 0)
+
+
+def report_overhead(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Bytes of a report beside the raw encoded audio it embeds.
+
+    Audio is every binary value at path ``audio`` of the saved widget models
+    (the clip files exactly as played). Returns ``html_bytes``,
+    ``audio_bytes``, ``clips``, ``overhead_bytes`` (HTML minus audio),
+    ``ratio`` (HTML / audio; ``None`` without audio), ``base64_bytes`` (what
+    base64 adds to the audio: a third of it, unavoidable in one HTML file) and
+    ``other_bytes`` (everything else: analysis arrays, bundle, notebook).
+
+    Examples:
+        >>> import numpy as np, audiowidget as aw, tempfile, pathlib
+        >>> from audiowidget.standalone import save_html, report_overhead
+        >>> panel = aw.AudioPanel()
+        >>> panel.log({"g": aw.Audio(np.zeros(8000) + 0.1, 8000)}, step=0, run="r")
+        >>> numbers = report_overhead(save_html(panel, pathlib.Path(tempfile.mkdtemp()) / "p.html"))
+        >>> numbers["html_bytes"] == numbers["audio_bytes"] + numbers["overhead_bytes"]
+        True
+    """
+    text = Path(path).read_text(encoding="utf-8")
+    html_bytes = len(text.encode("utf-8"))
+    audio = encoded = clips = 0
+    for match in _STATE_SCRIPT.finditer(text):
+        payload = json.loads(match.group(1))
+        models = payload.get("models") or payload.get("state") or {}
+        for model in models.values():
+            for buffer in model.get("buffers") or []:
+                if list(buffer.get("path", [])) == ["audio"]:
+                    clips += 1
+                    encoded += len(buffer["data"])
+                    audio += _base64_size(buffer["data"])
+    return {
+        "html_bytes": html_bytes,
+        "audio_bytes": audio,
+        "clips": clips,
+        "overhead_bytes": html_bytes - audio,
+        "ratio": html_bytes / audio if audio else None,
+        "base64_bytes": encoded - audio,
+        "other_bytes": html_bytes - encoded,
+    }
+
+
+def describe_overhead(path: str | os.PathLike[str], numbers: Mapping[str, Any]) -> str:
+    """One line for people: ``wrote OUT.html: 12.3 MB, 9.1 MB of audio in 16 clips, ...``.
+
+    Examples:
+        >>> describe_overhead("r.html", {"html_bytes": 1_350_000, "audio_bytes": 1_000_000,
+        ...     "clips": 4, "ratio": 1.35, "base64_bytes": 333_334, "other_bytes": 16_666})
+        'wrote r.html: 1.4 MB, 1.0 MB of audio in 4 clips, overhead 1.35x (base64 +0.3 MB, unavoidable in one HTML file; everything else +0.02 MB)'
+    """  # noqa: E501
+
+    def mb(n: int) -> str:
+        return f"{n / 1e6:.1f} MB" if n >= 100_000 or n == 0 else f"{n / 1e6:.2f} MB"
+
+    if not numbers["audio_bytes"]:
+        return f"wrote {path}: {mb(numbers['html_bytes'])}, no audio"
+    return (
+        f"wrote {path}: {mb(numbers['html_bytes'])}, {mb(numbers['audio_bytes'])} of audio in "
+        f"{numbers['clips']} clips, overhead {numbers['ratio']:.2f}x (base64 "
+        f"+{mb(numbers['base64_bytes'])}, unavoidable in one HTML file; everything else "
+        f"+{mb(numbers['other_bytes'])})"
+    )

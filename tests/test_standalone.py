@@ -1,0 +1,484 @@
+"""Self-contained HTML reports (``audiowidget.standalone``) opened from file:// in Chromium.
+
+Every page is opened with every request that is not file:, data: or blob:
+aborted and recorded; each test asserts none was even attempted. Panels are
+real :class:`audiowidget.AudioPanel` objects, and notebooks run in a real
+kernel (the CLI with ``--execute`` in a subprocess, as a user runs it).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import numpy as np
+import pytest
+from ipywidgets.embed import dependency_state
+from notebook_support import ASSETS, execute, notebook
+from playwright.sync_api import expect
+
+import audiowidget as aw
+from audiowidget.standalone import (
+    ReportError,
+    WidgetRenderer,
+    describe_overhead,
+    notebook_html,
+    report_overhead,
+    save_html,
+)
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+RATE = 8000
+RUNS = ("baseline", "bigger-model")
+GROUPS = ("tts/hello", "music/x")
+STEPS = (0, 100)
+XSS = ['<img src=x onerror="window.__xss=1">', "</script><script>window.__xss=1</script>"]
+LOCAL = ("file:", "data:", "blob:")
+AMD_TAG = '<script type="application/vnd.audiowidget.amd+json">'
+PANELS_TAG = '<script type="application/vnd.audiowidget.state+json">'
+JUPYTER_STATE_TAG = '<script type="application/vnd.jupyter.widget-state+json">'
+OVERHEAD_LINE = re.compile(
+    r"wrote (?P<path>.+): (?P<html>[\d.]+) MB, (?P<audio>[\d.]+) MB of audio in (?P<clips>\d+) "
+    r"clips, overhead (?P<ratio>[\d.]+)x"
+)
+
+LOG_CELL = """
+import numpy as np, audiowidget as aw
+rate = 8000
+rng = np.random.default_rng(0)
+panel = aw.AudioPanel()
+for step in (0, 100):
+    for i, run in enumerate(["baseline", "bigger-model"]):
+        t = np.arange(int((2.0 + i) * rate)) / rate
+        tone = 0.2 * np.sin(2 * np.pi * (220 + step + 50 * i) * t) + rng.normal(0, 0.02, t.size)
+        clip = (tone * 32767).astype(np.int16)
+        panel.log({"tts/hello": aw.Audio(clip, rate, caption=f"hello at {step}"),
+                   "music/x": aw.Audio(clip[: rate], rate)}, step=step, run=run)
+panel
+"""
+MARKDOWN = "# Listening report\n\nCheckpoints of *two runs*, compared side by side."
+
+
+def tone(step: int, run: int, seconds: float) -> np.ndarray:
+    """int16 (bit-exact FLAC): a tone per step and run with a little noise, so FLAC has work."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    rng = np.random.default_rng(step + 7 * run)
+    x = 0.2 * np.sin(2 * np.pi * (220 + step + 50 * run) * t) + rng.normal(0, 0.02, t.size)
+    return (x * 32767).astype(np.int16)
+
+
+def make_panel(runs: tuple[str, ...] = RUNS, groups: tuple[str, ...] = GROUPS) -> aw.AudioPanel:
+    """runs × groups × STEPS; the first group's clips are 2 s (+1 s per run), the others 1 s."""
+    panel = aw.AudioPanel()
+    for step in STEPS:
+        for i, run in enumerate(runs):
+            clips = {
+                group: aw.Audio(
+                    tone(step, i, 2.0 + i if g == 0 else 1.0), RATE, caption=f"hello at {step}"
+                )
+                for g, group in enumerate(groups)
+            }
+            panel.log(clips, step=step, run=run)
+    return panel
+
+
+def audio_bytes(panel: aw.AudioPanel) -> tuple[int, int]:
+    """(total bytes, clips) of the encoded audio the panel's clip models hold."""
+    sizes = [
+        len(base64.b64decode(b["data"]))
+        for entry in dependency_state(panel, drop_defaults=False).values()
+        for b in entry.get("buffers", [])
+        if b["path"] == ["audio"]
+    ]
+    return sum(sizes), len(sizes)
+
+
+# -- the browser, with no network at all ----------------------------------------------------------
+
+
+class Offline:
+    """A page whose every non-local request is aborted and recorded."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.requests: list[str] = []
+        self.blocked: list[str] = []
+        self.console_errors: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
+        page.on(
+            "console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None
+        )
+
+        def route(r: Any) -> None:
+            if r.request.url.startswith(LOCAL):
+                r.continue_()
+            else:
+                self.blocked.append(r.request.url)
+                r.abort()
+
+        page.context.route("**/*", route)
+
+    def open(self, path: Path) -> None:
+        self.page.goto(path.resolve().as_uri())
+        self.page.wait_for_function(
+            "() => ['ready', 'error'].includes(document.documentElement.dataset.audiowidget)",
+            timeout=30_000,
+        )
+        assert self.page.evaluate("document.documentElement.dataset.audiowidget") == "ready"
+
+    def check_clean(self) -> None:
+        assert self.blocked == [], f"non-local requests were attempted: {self.blocked}"
+        assert [u for u in self.requests if not u.startswith(LOCAL)] == []
+        assert self.page.page_errors == [], self.page.page_errors  # type: ignore[attr-defined]
+        assert self.console_errors == [], self.console_errors
+
+
+@pytest.fixture
+def offline(page: Any) -> Any:
+    o = Offline(page)
+    yield o
+    o.check_clean()
+
+
+def section(scope: Any, group: str) -> Any:
+    return scope.locator(f'section.aw-group[data-group="{group}"]')
+
+
+def card_runs(scope: Any, group: str) -> list[str]:
+    return section(scope, group).locator(".aw-card .aw-run-name").all_text_contents()
+
+
+def card_steps(scope: Any, group: str) -> list[str]:
+    return (
+        section(scope, group).locator(".aw-card").evaluate_all("cs => cs.map(c => c.dataset.step)")
+    )
+
+
+def check_panel(scope: Any, page: Any) -> None:
+    """Cards of every run at the newest step; the step slider moves them; Play plays."""
+    for group in GROUPS:
+        expect(section(scope, group).locator(".aw-card")).to_have_count(len(RUNS))
+        assert card_runs(scope, group) == list(RUNS)
+        assert card_steps(scope, group) == ["100", "100"]
+    durations = (
+        section(scope, GROUPS[0])
+        .locator("audio")
+        .evaluate_all(
+            """els => Promise.all(els.map(a => a.readyState >= 1 ? a.duration : new Promise(r => {
+                a.addEventListener('loadedmetadata', () => r(a.duration), {once: true});
+                a.load(); })))"""
+        )
+    )
+    assert durations == [pytest.approx(2.0, abs=0.01), pytest.approx(3.0, abs=0.01)]
+    # The step slider (linked across groups) changes the cards.
+    section(scope, GROUPS[0]).get_by_label("Step", exact=True).fill("0")
+    expect(section(scope, GROUPS[0]).locator('.aw-card[data-step="0"]')).to_have_count(2)
+    assert card_steps(scope, GROUPS[1]) == ["0", "0"]
+    assert (
+        section(scope, GROUPS[0]).locator(".aw-caption").all_text_contents() == ["hello at 0"] * 2
+    )
+    # Play makes currentTime advance.
+    card = section(scope, GROUPS[0]).locator(f'.aw-card[data-run="{RUNS[1]}"]')
+    card.get_by_role("button", name="Play").click()
+    expect(card.get_by_role("button", name="Pause")).to_have_count(1)
+    card.locator("audio").evaluate(
+        "a => new Promise(r => { const f = () => (a.currentTime > 0.3 ? r() : setTimeout(f, 20));"
+        " f(); })"
+    )
+    assert card.locator("audio").evaluate("a => !a.paused")
+    card.get_by_role("button", name="Pause").click()
+
+
+# -- save_html ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def panel_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, aw.AudioPanel]:
+    panel = make_panel()
+    path = save_html(panel, tmp_path_factory.mktemp("panel") / "panel.html", title="Two runs")
+    return path, panel
+
+
+def test_save_html_plays_offline_from_file(panel_report, offline) -> None:
+    path, _ = panel_report
+    offline.open(path)
+    assert offline.page.title() == "Two runs"
+    check_panel(offline.page.locator(".aw-report-view"), offline.page)
+
+
+def test_save_html_is_one_file_without_remote_or_renderer(panel_report) -> None:
+    path, panel = panel_report
+    text = path.read_text(encoding="utf-8")
+    assert not re.search(r"<(script|link)[^>]+(src|href)=\"(?!data:)", text)
+    assert AMD_TAG not in text  # no require.js, no html-manager
+    assert JUPYTER_STATE_TAG not in text  # our state only, read by our loader
+    # The bundle and its CSS are stored once, beside the models, not in the panel's state.
+    (payload,) = re.findall(
+        r'<script type="application/vnd.audiowidget.state\+json">(.*?)</script>', text
+    )
+    saved = json.loads(payload)
+    assert saved["panels"] == {panel.model_id: next(iter(saved["bundles"]))}
+    assert list(saved["bundles"].values()) == [
+        {"esm": panel.get_state()["_esm"], "css": panel.get_state()["_css"]}
+    ]
+    assert "_esm" not in saved["models"][panel.model_id]["state"]
+    assert len(saved["models"]) == 3 + len(RUNS) * len(GROUPS) * len(STEPS)  # panel, page, layout
+
+
+def test_save_html_overhead_numbers_match_the_file(panel_report) -> None:
+    path, panel = panel_report
+    numbers = report_overhead(path)
+    audio, clips = audio_bytes(panel)
+    assert numbers["html_bytes"] == path.stat().st_size
+    assert numbers["audio_bytes"] == audio
+    assert numbers["clips"] == clips == len(RUNS) * len(GROUPS) * len(STEPS)
+    assert numbers["overhead_bytes"] == numbers["html_bytes"] - audio
+    assert numbers["ratio"] == pytest.approx(numbers["html_bytes"] / audio)
+    # base64 adds a third (rounded up to whole 4-character groups per clip).
+    assert 0 <= numbers["base64_bytes"] - audio / 3 <= 3 * clips
+    assert numbers["base64_bytes"] + numbers["other_bytes"] == numbers["overhead_bytes"]
+    line = describe_overhead(path, numbers)
+    match = OVERHEAD_LINE.match(line)
+    assert match, line
+    assert float(match["ratio"]) == pytest.approx(numbers["ratio"], abs=0.005)
+
+
+@pytest.mark.parametrize("evil", XSS)
+def test_user_text_stays_text(tmp_path, offline, evil) -> None:
+    panel = aw.AudioPanel()
+    for step in STEPS:
+        panel.log({evil: aw.Audio(tone(step, 0, 1.0), RATE, caption=evil)}, step=step, run=evil)
+    path = save_html(panel, tmp_path / "evil.html", title=evil)
+    offline.open(path)
+    view = offline.page.locator(".aw-report-view")
+    expect(view.locator(".aw-card")).to_have_count(1)
+    assert view.locator(".aw-run-name").text_content() == evil
+    assert view.locator(".aw-caption").text_content() == evil
+    assert view.locator(".aw-group-title").text_content() == evil
+    assert offline.page.title() == evil
+    assert offline.page.locator("h1").text_content() == evil
+    assert offline.page.locator("img").count() == 0
+    assert offline.page.evaluate("window.__xss") is None
+
+
+def test_save_html_refuses_other_objects(tmp_path) -> None:
+    with pytest.raises(TypeError, match="AudioPanel"):
+        save_html(object(), tmp_path / "x.html")
+    import ipywidgets
+
+    with pytest.raises(TypeError, match="AudioPanel, got IntSlider"):
+        save_html(ipywidgets.IntSlider(), tmp_path / "x.html")
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+
+def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Any:
+    clean = {k: v for k, v in os.environ.items() if k != "AUDIOWIDGET_WIDGET_ASSETS"}
+    return subprocess.run(
+        [sys.executable, "-m", "audiowidget", "report", *args],
+        cwd=cwd,
+        env={**clean, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def check_printed_overhead(stdout: str, out: Path) -> None:
+    match = OVERHEAD_LINE.search(stdout)
+    assert match, stdout
+    numbers = report_overhead(out)
+    assert Path(match["path"]) == out
+    assert float(match["html"]) == pytest.approx(out.stat().st_size / 1e6, abs=0.051)
+    assert float(match["audio"]) == pytest.approx(numbers["audio_bytes"] / 1e6, abs=0.051)
+    assert int(match["clips"]) == numbers["clips"]
+    assert float(match["ratio"]) == pytest.approx(out.stat().st_size / numbers["audio_bytes"], 0.01)
+
+
+@pytest.fixture(scope="module")
+def cli_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A notebook (markdown, a panel shown twice, printed text) made by the CLI with --execute."""
+    folder = tmp_path_factory.mktemp("cli")
+    nb = notebook(LOG_CELL, "print('printed from the kernel')\npanel")
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(MARKDOWN))
+    nbformat.write(nb, folder / "listen.ipynb")
+    out = folder / "out" / "listen.html"
+    out.parent.mkdir()
+    done = run_cli("listen.ipynb", "-o", str(out), "--execute", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "" or "warning" not in done.stderr, done.stderr
+    return out, done.stdout
+
+
+def test_cli_report_plays_offline_with_markdown(cli_report, offline) -> None:
+    out, _ = cli_report
+    offline.open(out)
+    page = offline.page
+    expect(page.locator("h1", has_text="Listening report")).to_have_count(1)
+    assert "Checkpoints of two runs, compared side by side." in page.locator("main").inner_text()
+    assert "printed from the kernel" in page.locator("main").inner_text()
+    views = page.locator(".aw-report-view")
+    expect(views).to_have_count(2)
+    check_panel(views.nth(0), page)
+    # The second view of the same panel followed the slider (change events, no kernel).
+    assert card_steps(views.nth(1), GROUPS[0]) == ["0", "0"]
+    assert page.title() == "listen"
+
+
+def test_cli_report_has_no_cdn_and_prints_consistent_overhead(cli_report) -> None:
+    out, stdout = cli_report
+    text = out.read_text(encoding="utf-8")
+    assert not re.search(r"<(script|link)[^>]+(src|href)=\"(?!data:)", text)
+    for remote in ("cdn.jsdelivr", "unpkg.com", "cdnjs"):
+        assert remote not in text
+    assert AMD_TAG not in text  # no other widgets: neither require.js nor html-manager
+    check_printed_overhead(stdout, out)
+
+
+# -- other libraries' widgets ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def slider_notebook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An executed notebook with a panel and a plain ipywidgets.IntSlider."""
+    folder = tmp_path_factory.mktemp("slider")
+    nb = execute(
+        notebook(LOG_CELL, "import ipywidgets\nipywidgets.IntSlider(value=7, description='knob')"),
+        folder,
+    )
+    path = folder / "slider.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_other_widgets_render_with_the_widget_renderer(slider_notebook, offline) -> None:
+    if not (ASSETS / WidgetRenderer.EMBED_AMD).is_file():
+        pytest.fail(f"{ASSETS} lacks html-manager: run `make test` (it installs the report assets)")
+    out = slider_notebook.parent / "with-renderer.html"
+    done = run_cli(
+        slider_notebook.name, "-o", str(out), "--widget-assets", str(ASSETS),
+        cwd=slider_notebook.parent,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "warning" not in done.stderr
+    check_printed_overhead(done.stdout, out)
+    offline.open(out)
+    page = offline.page
+    slider = page.locator(".widget-slider")
+    expect(slider).to_have_count(1, timeout=30_000)
+    expect(slider.locator(".widget-readout")).to_have_text("7")
+    expect(slider.locator(".widget-label")).to_have_text("knob")
+    assert page.locator(".aw-widget-note").count() == 0
+    check_panel(page.locator(".aw-report-view"), page)
+
+
+def test_other_widgets_show_a_note_without_the_renderer(slider_notebook, offline) -> None:
+    out = slider_notebook.parent / "with-note.html"
+    done = run_cli(slider_notebook.name, "-o", str(out), cwd=slider_notebook.parent)
+    assert done.returncode == 0, done.stderr
+    assert "@jupyter-widgets/html-manager" in done.stderr
+    assert "npm install @jupyter-widgets/html-manager requirejs" in done.stderr
+    assert "--widget-assets" in done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert AMD_TAG not in text
+    assert JUPYTER_STATE_TAG not in text
+    offline.open(out)
+    page = offline.page
+    note = page.locator(".aw-widget-note")
+    expect(note).to_have_count(1)
+    assert "This widget needs Jupyter's widget renderer" in note.inner_text()
+    assert "IntSlider" in note.inner_text()
+    assert "@jupyter-widgets/controls" in note.inner_text()
+    assert page.locator(".widget-slider").count() == 0
+    check_panel(page.locator(".aw-report-view"), page)
+
+
+def test_requiring_the_renderer_fails_clearly_when_it_is_missing(slider_notebook) -> None:
+    out = slider_notebook.parent / "never.html"
+    done = run_cli(
+        slider_notebook.name, "-o", str(out), "--other-widgets", "embed",
+        cwd=slider_notebook.parent,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "error: other widgets in this notebook need Jupyter's widget renderer" in done.stderr
+    assert "embed-amd.js (npm package @jupyter-widgets/html-manager)" in done.stderr
+    assert "require.js (npm package requirejs)" in done.stderr
+    assert not out.exists()
+
+
+def test_note_mode_never_inlines_the_renderer(slider_notebook) -> None:
+    nb = nbformat.read(slider_notebook, as_version=4)
+    page, warnings = notebook_html(nb, foreign="note", widget_assets=ASSETS)
+    assert AMD_TAG not in page
+    assert "This widget needs Jupyter" in page
+    assert warnings == ["other libraries' widgets are shown as notes: IntSlider"]
+    with pytest.raises(ValueError, match="foreign must be"):
+        notebook_html(nb, foreign="always")  # type: ignore[arg-type]
+
+
+def test_renderer_error_names_the_missing_files(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("AUDIOWIDGET_WIDGET_ASSETS", raising=False)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ReportError, match=r"npm install @jupyter-widgets/html-manager requirejs"):
+        WidgetRenderer.find(tmp_path / "nowhere")
+    found = WidgetRenderer.find(ASSETS.parent)  # a folder holding node_modules works too
+    assert found.embed_amd == ASSETS / WidgetRenderer.EMBED_AMD
+
+
+def test_notebook_without_widget_state_warns(tmp_path) -> None:
+    nb = execute(notebook(LOG_CELL), tmp_path)
+    del nb.metadata["widgets"]
+    page, warnings = notebook_html(nb)
+    assert any("no saved widget state" in w and "--execute" in w for w in warnings)
+    assert PANELS_TAG not in page
+    assert "audiowidget-fallback" in page
+
+
+@pytest.fixture(scope="module")
+def box_notebook(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An executed notebook showing a panel only inside an ipywidgets.VBox."""
+    folder = tmp_path_factory.mktemp("box")
+    box = "import ipywidgets\nipywidgets.VBox([ipywidgets.Label('inside a box'), panel])"
+    nb = execute(notebook(LOG_CELL.replace("\npanel\n", "\n"), box), folder)
+    path = folder / "box.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_panel_inside_another_widget_renders_through_the_renderer(box_notebook, offline) -> None:
+    out = box_notebook.parent / "with-renderer.html"
+    nb = nbformat.read(box_notebook, as_version=4)
+    page, warnings = notebook_html(nb, foreign="embed", widget_assets=ASSETS)
+    assert warnings == []
+    out.write_text(page, encoding="utf-8")
+    assert report_overhead(out)["clips"] == len(RUNS) * len(GROUPS) * len(STEPS)
+    offline.open(out)
+    box = offline.page.locator(".widget-vbox")
+    expect(box.locator(".widget-label")).to_have_text("inside a box", timeout=30_000)
+    assert offline.page.locator(".aw-report-view").count() == 0  # html-manager + anywidget
+    check_panel(box, offline.page)
+
+
+def test_panel_inside_another_widget_shows_below_its_note(box_notebook, offline) -> None:
+    out = box_notebook.parent / "with-note.html"
+    nb = nbformat.read(box_notebook, as_version=4)
+    page, warnings = notebook_html(nb, foreign="note")
+    assert warnings == ["other libraries' widgets are shown as notes: VBox"]
+    out.write_text(page, encoding="utf-8")
+    offline.open(out)
+    note = offline.page.locator(".aw-widget-note")
+    expect(note).to_have_count(1)
+    assert "The audiowidget panels it holds are shown below." in note.inner_text()
+    assert offline.page.locator(".widget-vbox").count() == 0
+    check_panel(offline.page.locator(".aw-report-view"), offline.page)
