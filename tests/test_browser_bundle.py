@@ -139,6 +139,17 @@ class Harness:
     def pinned(self) -> dict[str, int]:
         return self.js("() => harness.panel.get('_pinned_steps')")
 
+    def linked_step(self) -> int | None:
+        return self.js("() => harness.panel.get('_linked_step')")
+
+    def slider(self, group: str, view: int = 0) -> Any:
+        return self.section(group, view).get_by_label("Step", exact=True)
+
+    def unlink(self, group: str, view: int = 0) -> None:
+        lock = self.section(group, view).get_by_role("button", name="Link steps")
+        lock.click()
+        self.page.wait_for_function("g => harness.panel.get('_unlinked').includes(g)", arg=group)
+
     def audio_state(self, group: str, run: str, view: int = 0) -> dict[str, Any]:
         return (
             self.card(group, run, view)
@@ -267,24 +278,32 @@ def test_cards_show_every_run_at_newest_step_in_run_colors(loaded: Harness) -> N
     assert h.card_steps(SINGLE) == ["7"]
 
 
-def test_step_slider_changes_cards_and_pins_the_step(loaded: Harness) -> None:
+def test_step_slider_moves_linked_groups_and_pins_unlinked_ones(loaded: Harness) -> None:
     h = loaded
-    slider = h.section(SPEECH).get_by_label("Step", exact=True)
+    slider = h.slider(SPEECH)
     slider.fill("0")
-    h.page.wait_for_function(f"() => harness.panel.get('_pinned_steps')[{SPEECH!r}] === 0")
+    h.page.wait_for_function("() => harness.panel.get('_linked_step') === 0")
     assert h.card_steps(SPEECH) == ["0", "0"]
     assert h.section(SPEECH).locator(".aw-step-value").text_content() == "0"
-    assert h.card_steps(MUSIC) == ["100", "100"]  # other groups untouched
-    assert h.pinned() == {SPEECH: 0}
-    assert h.js("() => harness.panel.saves") >= 1
-    # Back to the newest step: unpinned, follows again.
+    assert h.card_steps(MUSIC) == ["0", "0"]  # linked: every group moves
+    assert h.card_steps(SINGLE) == ["7"]  # its only step, nearest to 0
+    assert h.pinned() == {}
+    h.page.wait_for_function("() => harness.panel.saves >= 1")  # debounced save to the kernel
+    # Back to the newest step: null, follows new steps again.
     slider.fill("1")
-    h.page.wait_for_function(f"() => !({SPEECH!r} in harness.panel.get('_pinned_steps'))")
+    h.page.wait_for_function("() => harness.panel.get('_linked_step') === null")
     assert h.card_steps(SPEECH) == ["100", "100"]
-    # A pin written by Python (or another view) moves the slider.
-    h.js("g => harness.panel.set('_pinned_steps', {[g]: 0})", MUSIC)
+    # An unlinked group's slider pins that group only.
+    h.unlink(MUSIC)
+    h.slider(MUSIC).fill("0")
+    h.page.wait_for_function(f"() => harness.panel.get('_pinned_steps')[{MUSIC!r}] === 0")
     assert h.card_steps(MUSIC) == ["0", "0"]
-    assert h.section(MUSIC).get_by_label("Step", exact=True).input_value() == "0"
+    assert h.card_steps(SPEECH) == ["100", "100"]
+    assert h.linked_step() is None
+    # A pin written by Python (or another view) moves the slider.
+    h.js("g => harness.panel.set('_pinned_steps', {[g]: 100})", MUSIC)
+    assert h.card_steps(MUSIC) == ["100", "100"]
+    assert h.slider(MUSIC).input_value() == "1"
 
 
 def test_keyboard_moves_the_step_slider(loaded: Harness) -> None:
@@ -292,7 +311,7 @@ def test_keyboard_moves_the_step_slider(loaded: Harness) -> None:
     slider = h.section(SPEECH).get_by_label("Step", exact=True)
     slider.focus()
     h.page.keyboard.press("ArrowLeft")
-    h.page.wait_for_function(f"() => harness.panel.get('_pinned_steps')[{SPEECH!r}] === 0")
+    h.page.wait_for_function("() => harness.panel.get('_linked_step') === 0")
     assert h.card_steps(SPEECH) == ["0", "0"]
 
 
@@ -432,7 +451,7 @@ def test_two_views_stay_on_the_same_step(loaded: Harness) -> None:
     assert h.card_steps(SPEECH, view=1) == ["0", "0"]
     assert h.section(SPEECH, view=1).get_by_label("Step", exact=True).input_value() == "0"
     h.section(SPEECH, view=1).get_by_label("Step", exact=True).fill("1")
-    h.page.wait_for_function(f"() => !({SPEECH!r} in harness.panel.get('_pinned_steps'))")
+    h.page.wait_for_function("() => harness.panel.get('_linked_step') === null")
     assert h.card_steps(SPEECH, view=0) == ["100", "100"]
     # Playback is per view: one view's audio does not pause the other's.
     h.card(SPEECH, "baseline", view=0).get_by_role("button", name="Play").click()
@@ -468,6 +487,7 @@ def test_user_text_is_never_markup(harness: Harness, evil: str) -> None:
 
 def test_new_steps_move_following_sliders_only(loaded: Harness) -> None:
     h = loaded
+    h.unlink(MUSIC)
     h.section(MUSIC).get_by_label("Step", exact=True).fill("0")  # the user pins music at 0
     h.page.wait_for_function(f"() => harness.panel.get('_pinned_steps')[{MUSIC!r}] === 0")
     card_before = h.card(SPEECH, "baseline").element_handle()
@@ -602,7 +622,7 @@ def test_two_views_clean_up_independently(loaded: Harness) -> None:
     assert h.js("() => harness.listenerCount(0)") == 0
     assert h.js("() => harness.listenerCount(1)") == before
     h.section(SPEECH, view=1).get_by_label("Step", exact=True).fill("0")
-    h.page.wait_for_function(f"() => harness.panel.get('_pinned_steps')[{SPEECH!r}] === 0")
+    h.page.wait_for_function("() => harness.panel.get('_linked_step') === 0")
     assert h.card_steps(SPEECH, view=1) == ["0", "0"]
 
 

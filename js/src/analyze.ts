@@ -1,24 +1,33 @@
 /**
  * The Analyze view of one card: a modal dialog with four tabs (Spectrum,
- * Waveform, Spectrogram, Statistics) drawn from what numpy computed.
+ * Waveform, Spectrogram, Statistics) drawn from what numpy computed, and an
+ * "All runs" switch that overlays every run's clip at the card's step
+ * (see overlays.ts). The switch is this dialog's own state, off at first.
  *
  * The card's own player is the clock: the card calls `setTime` from its
  * playhead loop and after every seek; the header's play/pause button and time
  * mirror the card's player, and click-to-seek acts on the card's audio. The
  * dialog runs no animation frames of its own; `dispose` removes every
- * listener and observer it added.
+ * listener, observer and timer it added.
  */
+import "./overlays.css";
 import { analysisOf } from "./analysis";
 import { h } from "./dom";
 import type { ClipEntry } from "./models";
+import { RunOverlay, runClips, runsKey } from "./overlays";
 import { button, type PlayerControls } from "./player";
 import { SpectrogramView } from "./spectrogram";
 import { SpectrumView } from "./spectrum";
 import { statsTable } from "./stats";
-import type { ResizeHub } from "./view";
+import type { ViewContext } from "./view";
 import { Waveform } from "./waveform";
 
 const TABS = ["Spectrum", "Waveform", "Spectrogram", "Statistics"];
+/**
+ * How often the overlay looks for clips logged, re-logged or removed at its
+ * step while shown: the clip index tells its view, not each dialog.
+ */
+const RUNS_CHECK_MS = 500;
 
 let dialogs = 0;
 
@@ -33,18 +42,23 @@ export class AnalyzeDialog {
   private readonly spectrum: SpectrumView | null = null;
   private readonly spectrogram: SpectrogramView | null = null;
   private readonly waveform: Waveform | null = null;
+  private readonly allRuns: HTMLButtonElement;
+  private overlay: RunOverlay | null = null;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private seconds = 0;
   private selected = 0;
   private disposed = false;
 
   constructor(
-    entry: ClipEntry,
+    private readonly entry: ClipEntry,
     color: string,
-    player: PlayerControls,
-    resize: ResizeHub,
+    private readonly player: PlayerControls,
+    private readonly ctx: ViewContext,
     tab: number,
     private readonly onClose: (tab: number) => void,
   ) {
     const { run, group, step, index, meta } = entry;
+    const resize = ctx.resize;
     const signal = this.controller.signal;
     const on = <E extends Event>(target: EventTarget, type: string, handler: (event: E) => void): void =>
       target.addEventListener(type, handler as EventListener, { signal });
@@ -65,7 +79,8 @@ export class AnalyzeDialog {
     // The tabs, then the card player's play/pause and time (they wrap below on narrow screens).
     const bar = h("div", "aw-dialog-bar");
     const tablist = h("div", "aw-tabs", null, { role: "tablist", "aria-label": "Analysis" });
-    bar.append(tablist, ...player.mirror(signal));
+    this.allRuns = h("button", "aw-switch", "All runs", { type: "button", role: "switch", "aria-checked": "false" });
+    bar.append(tablist, this.allRuns, ...player.mirror(signal));
     const body = h("div", "aw-dialog-body");
     TABS.forEach((name, i) => {
       const tabId = `${id}-tab-${i}`;
@@ -106,6 +121,7 @@ export class AnalyzeDialog {
     this.setColor(color);
 
     on(close, "click", () => this.close());
+    on(this.allRuns, "click", () => this.showRuns(!this.overlay));
     on<KeyboardEvent>(tablist, "keydown", (event) => {
       const n = TABS.length;
       const next = { ArrowRight: this.selected + 1, ArrowLeft: this.selected + n - 1, Home: 0, End: n - 1 }[event.key];
@@ -146,6 +162,8 @@ export class AnalyzeDialog {
   setTime(seconds: number, duration: number): void {
     if (this.disposed) return;
     const fraction = duration > 0 ? seconds / duration : 0;
+    this.seconds = seconds;
+    this.overlay?.setTime(seconds);
     this.spectrum?.setTime(seconds);
     this.spectrogram?.setProgress(fraction);
     this.waveform?.setProgress(fraction);
@@ -155,17 +173,41 @@ export class AnalyzeDialog {
     this.element.style.setProperty("--aw-run", color || "var(--aw-fg-muted)");
     this.spectrum?.setColor(color);
     this.waveform?.setColor(color);
+    if (this.overlay) this.updateRuns();
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.showRuns(false);
     this.controller.abort();
     this.spectrum?.dispose();
     this.spectrogram?.dispose();
     this.waveform?.dispose();
     if (this.element.open) this.element.close();
     this.element.remove();
+  }
+
+  /** Turn the "All runs" overlay on or off. */
+  private showRuns(on: boolean): void {
+    this.allRuns.setAttribute("aria-checked", String(on));
+    clearInterval(this.timer);
+    this.overlay?.dispose();
+    this.overlay = null;
+    if (!on) return;
+    this.updateRuns();
+    this.timer = setInterval(() => this.updateRuns(), RUNS_CHECK_MS);
+  }
+
+  /** (Re)build the overlay when a run's clip at this step, or its color, changed. */
+  private updateRuns(): void {
+    const runs = runClips(this.ctx, this.entry);
+    const key = runsKey(runs);
+    if (this.overlay?.key === key) return;
+    this.overlay?.dispose();
+    const seek = (seconds: number): void => this.player.seekTo(seconds);
+    this.overlay = new RunOverlay(key, runs, this.panels, this.spectrum, this.ctx.resize, seek);
+    this.overlay.setTime(this.seconds);
   }
 
   private select(i: number): void {

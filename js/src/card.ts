@@ -1,9 +1,13 @@
-/** One clip's card: run name in the run color, caption, step, duration, encoding, waveform, player, Analyze. */
+/**
+ * One clip's card: run name in the run color, caption, step, duration, encoding, waveform, player, Analyze;
+ * the reference badge, the selected and (in Compare mode) audible marks, and the loudness-matching gain.
+ */
 import { AnalyzeDialog } from "./analyze";
 import { asDataView } from "./codecs";
 import { h } from "./dom";
 import { downloadName, formatDuration, formatSampleRate } from "./format";
 import { icon } from "./icons";
+import { dbToGain, ElementGain, formatDb, type MatchGain } from "./loudness";
 import { type ClipEntry, peaksOf } from "./models";
 import { PlayerControls } from "./player";
 import type { ViewContext } from "./view";
@@ -31,6 +35,12 @@ export class Card {
   /** The Analyze tab last shown, selected again when it reopens. */
   private tab = 0;
   private color = "";
+  private readonly gainLabel: HTMLSpanElement;
+  private readonly elementGain: ElementGain;
+  /** The loudness-matching gain (linear), or null while matching is off. */
+  private matchGain: number | null = null;
+  /** Set in Compare mode: the waveform seeks the group's transport (seconds) instead of this card's player. */
+  seekOverride: ((seconds: number) => void) | null = null;
 
   constructor(
     readonly entry: ClipEntry,
@@ -56,7 +66,8 @@ export class Card {
     this.analyzeButton = h("button", "aw-btn aw-analyze", null, { type: "button" });
     this.analyzeButton.append(icon("analyze"), "Analyze");
     this.analyzeButton.addEventListener("click", () => this.openAnalyze(), { signal });
-    head.append(this.swatch, this.runName, span("aw-card-step", `step ${step}`), this.analyzeButton);
+    const badge = span("aw-badge", "reference");
+    head.append(this.swatch, this.runName, badge, span("aw-card-step", `step ${step}`), this.analyzeButton);
     el.append(head);
 
     if (meta.caption) el.append(h("div", "aw-caption", meta.caption, { title: meta.caption }));
@@ -68,6 +79,9 @@ export class Card {
     if (rate) info.append(span("aw-rate", rate));
     const channels = channelLabel(meta.channels);
     if (channels) info.append(span("aw-channels", channels));
+    this.gainLabel = span("aw-gain", "");
+    this.gainLabel.hidden = true;
+    info.append(this.gainLabel);
     el.append(info);
 
     const bytes = asDataView(entry.model.get("audio")) ?? new DataView(new ArrayBuffer(0));
@@ -76,10 +90,23 @@ export class Card {
     this.audio.preload = "metadata";
     this.audio.src = this.url;
     ctx.playback.add(this.audio);
-    this.audio.addEventListener("play", () => ctx.playback.started(this.audio), { signal });
+    this.audio.addEventListener(
+      "play",
+      () => {
+        ctx.playback.started(this.audio);
+        if (this.matchGain !== null) this.elementGain.set(this.matchGain, true);
+        ctx.audio.resume();
+      },
+      { signal },
+    );
+    this.elementGain = new ElementGain(this.audio, ctx.audio);
+    // For tests and debugging: the gain loudness matching applies to this card's audio (null: none yet).
+    Object.assign(el, { awPlaybackGain: () => this.elementGain.value() });
 
     this.waveform = new Waveform(peaksOf(entry.model), color, ctx.resize, signal, (fraction) =>
-      this.player.seekTo(fraction * this.player.duration()),
+      this.seekOverride
+        ? this.seekOverride(fraction * meta.duration)
+        : this.player.seekTo(fraction * this.player.duration()),
     );
     this.player = new PlayerControls({
       audio: this.audio,
@@ -105,10 +132,68 @@ export class Card {
     this.waveform.setColor(color);
   }
 
+  /** Mark the card as the reference run's (shown first in every group). */
+  setReference(on: boolean): void {
+    this.flag("reference", on);
+  }
+
+  /** The selected card: the one Space plays and, in Compare mode, the one heard. */
+  setSelected(on: boolean): void {
+    this.flag("selected", on);
+    if (on) this.element.setAttribute("aria-current", "true");
+    else this.element.removeAttribute("aria-current");
+  }
+
+  /** In Compare mode, whether this card's clip is the one heard; null outside Compare mode. */
+  setAudible(audible: boolean | null): void {
+    if (audible === null) delete this.element.dataset.audible;
+    else this.element.dataset.audible = String(audible);
+  }
+
+  /** The loudness-matching gain: undefined while matching is off, null when the clip has no loudness. */
+  setMatch(gain: MatchGain | null | undefined): void {
+    const label = this.gainLabel;
+    label.hidden = gain === undefined;
+    label.replaceChildren();
+    delete label.dataset.gainDb;
+    if (gain === null) {
+      label.textContent = "unchanged";
+      label.title = "No loudness (shorter than 400 ms, or silent): plays unchanged";
+    } else if (gain) {
+      label.dataset.gainDb = String(gain.db);
+      label.append(formatDb(gain.db));
+      if (gain.limited) label.append(" ", span("aw-limited", "limited"));
+      const limit = gain.limited ? ", limited to keep the peak at or below 0 dBFS" : "";
+      label.title = `${formatDb(gain.wanted)} to the median ${gain.target.toFixed(1)} LUFS${limit}`;
+    }
+    this.matchGain = gain === undefined ? null : gain ? dbToGain(gain.db) : 1;
+    this.elementGain.set(this.matchGain ?? 1, this.matchGain !== null && !this.audio.paused);
+  }
+
+  /** Play or pause this card's player. */
+  toggle(): void {
+    this.player.toggle();
+  }
+
+  pause(): void {
+    this.audio.pause();
+  }
+
+  /** Show a playhead that is not this card's own (the Compare transport's), or, with null, its own again. */
+  showTime(seconds: number | null): void {
+    if (seconds === null) this.player.update();
+    else this.waveform.setProgress(this.entry.meta.duration > 0 ? seconds / this.entry.meta.duration : 0);
+  }
+
+  private flag(name: string, on: boolean): void {
+    if (on) this.element.dataset[name] = "true";
+    else delete this.element.dataset[name];
+  }
+
   /** Open the Analyze dialog over this card, driven by this card's player. */
   openAnalyze(): void {
     if (this.dialog) return;
-    this.dialog = new AnalyzeDialog(this.entry, this.color, this.player, this.ctx.resize, this.tab, (tab) => {
+    this.dialog = new AnalyzeDialog(this.entry, this.color, this.player, this.ctx, this.tab, (tab) => {
       this.tab = tab;
       this.dialog = null;
       this.analyzeButton.focus();
@@ -125,6 +210,7 @@ export class Card {
     this.player.dispose();
     this.waveform.dispose();
     this.audio.pause();
+    this.elementGain.dispose();
     this.ctx.playback.delete(this.audio);
     this.audio.removeAttribute("src");
     this.audio.load();

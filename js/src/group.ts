@@ -1,95 +1,204 @@
 /**
- * One group's section: its key, a step slider over the group's logged steps
- * and a grid of cards (every run and clip index at the current step).
+ * One group's section: its key; a step slider with its link toggle; the
+ * Compare, Match loudness, Fullscreen and keyboard-shortcut buttons; the
+ * Compare transport while Compare mode is on; and a grid of cards: the
+ * reference run's clip first, then every run and clip index at the current step.
  *
- * The slider follows the newest step until the user moves it; moving it pins
- * the step in `_pinned_steps` (shared by every view of the panel), moving it
- * back to the newest step unpins the group.
+ * What the section shows comes from the panel's traits only (see steps.ts), so
+ * every view of a panel agrees: moving a linked slider writes `_linked_step`
+ * (null when moved to the newest step, so that it follows new steps), moving
+ * an unlinked one writes `_pinned_steps[group]`.
  */
 import { Card } from "./card";
+import { CompareTransport } from "./compare";
 import { h } from "./dom";
-import { type ClipEntry, type ClipIndex, readPinned, writePinned } from "./models";
+import { Fullscreen } from "./fullscreen";
+import { setIcon } from "./icons";
+import { shortcuts } from "./keys";
+import { dbToGain, type MatchGain, matchGains } from "./loudness";
+import { type ClipEntry, type ClipIndex, withPin } from "./models";
+import { nearestStep, referenceStep, type Snapshot, wantedStep } from "./steps";
 import type { ViewContext } from "./view";
 
-/** Slider writes to the kernel are debounced while dragging, flushed on release. */
-const WRITE_DELAY_MS = 150;
+let sections = 0;
 
-/** The step to show: `pinned` if logged, else the newest logged step not after it. */
-function chooseStep(steps: number[], pinned: number | undefined): number {
-  const newest = steps[steps.length - 1] as number;
-  if (pinned === undefined) return newest;
-  if (steps.includes(pinned)) return pinned;
-  const before = steps.filter((s) => s <= pinned);
-  return before.length ? (before[before.length - 1] as number) : (steps[0] as number);
+function toggleButton(className: string, text: string): HTMLButtonElement {
+  return h("button", `aw-btn aw-toggle ${className}`, text, { type: "button", "aria-pressed": "false" });
+}
+
+/** Set `aria-pressed`; true if it changed. */
+function press(button: HTMLButtonElement, on: boolean): boolean {
+  if (button.getAttribute("aria-pressed") === String(on)) return false;
+  button.setAttribute("aria-pressed", String(on));
+  return true;
 }
 
 export class GroupSection {
   readonly element: HTMLElement;
+  private readonly head: HTMLDivElement;
   private readonly slider: HTMLInputElement;
   private readonly value: HTMLOutputElement;
+  private readonly note: HTMLSpanElement;
+  private readonly lock: HTMLButtonElement;
+  private readonly compareButton: HTMLButtonElement;
+  private readonly matchButton: HTMLButtonElement;
+  private readonly fullscreen: Fullscreen;
   private readonly grid: HTMLDivElement;
   private readonly cards = new Map<string, Card>();
+  /** Cards in grid order. */
+  private order: Card[] = [];
+  private selected: Card | null = null;
+  private compare: CompareTransport | null = null;
   private readonly controller = new AbortController();
+  private state: Snapshot | null = null;
   private steps: number[] = [];
-  private step: number | null = null;
-  /** A step the user moved to that is not written to the model yet. */
-  private pending: number | null = null;
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  private step = 0;
 
   constructor(
     readonly group: string,
     private readonly index: ClipIndex,
     private readonly ctx: ViewContext,
   ) {
-    const section = h("section", "aw-group", null, { "data-group": group, "aria-label": group });
-    const header = h("div", "aw-group-head");
+    const signal = this.controller.signal;
+    const on = (target: EventTarget, type: string, handler: (event: Event) => void): void =>
+      target.addEventListener(type, handler, { signal });
+    // Focusable, so that its keyboard shortcuts work once it is clicked or tabbed to;
+    // data-lm-suppress-shortcuts: keys pressed here are the group's, not JupyterLab's notebook shortcuts.
+    const section = h("section", "aw-group", null, {
+      "data-group": group,
+      "aria-label": group,
+      tabindex: "0",
+      "data-lm-suppress-shortcuts": "true",
+    });
+    this.element = section;
+    this.head = h("div", "aw-group-head");
     const title = h("h3", "aw-group-title", group, { title: group });
-    const stepper = h("label", "aw-stepper");
-    const label = h("span", "aw-stepper-label", "Step", { "aria-hidden": "true" });
+
+    const stepper = h("div", "aw-stepper");
+    this.lock = h("button", "aw-btn aw-link", null, { type: "button", "aria-label": "Link steps" });
     this.slider = h("input", "aw-step-slider", null, { type: "range", "aria-label": "Step", min: "0", step: "1" });
     this.value = h("output", "aw-step-value");
-    stepper.append(label, this.slider, this.value);
-    header.append(title, stepper);
+    this.note = h("span", "aw-step-note");
+    const label = h("span", "aw-stepper-label", "Step", { "aria-hidden": "true" });
+    stepper.append(this.lock, label, this.slider, this.value, this.note);
+
+    const tools = h("div", "aw-tools");
+    this.compareButton = toggleButton("aw-compare-toggle", "Compare");
+    this.compareButton.title = "Play all runs together, hear the selected one";
+    this.matchButton = toggleButton("aw-match-toggle", "Match loudness");
+    this.matchButton.title = "Play every clip at the median loudness (playback only)";
+    this.fullscreen = new Fullscreen(section, signal);
+    this.head.append(title, stepper, tools);
 
     this.grid = h("div", "aw-grid");
-    section.append(header, this.grid);
-    this.element = section;
+    section.append(this.head, this.grid);
 
-    const signal = this.controller.signal;
-    this.slider.addEventListener("input", () => this.onSlide(), { signal });
-    this.slider.addEventListener("change", () => this.flush(), { signal });
-    this.sync();
+    const writer = ctx.writer;
+    on(this.slider, "input", () => {
+      const step = this.steps[Number(this.slider.value)];
+      if (step !== undefined) this.moveTo(step, true);
+    });
+    on(this.slider, "change", () => writer.flush());
+    on(this.lock, "click", () => this.toggleLink());
+    on(this.compareButton, "click", () => writer.write("compare", !this.state?.compare));
+    on(this.matchButton, "click", () => writer.write("match_loudness", !this.state?.matchLoudness));
+    // A click on a card selects its run (not inside its Analyze dialog).
+    on(this.grid, "click", (event) => {
+      const target = event.target as Element;
+      const card = target.closest<HTMLElement>(".aw-card");
+      if (card && !target.closest("dialog")) writer.write("selected_run", card.dataset.run ?? "");
+    });
+    const keys = shortcuts(
+      section,
+      `aw-keys-${++sections}`,
+      {
+        step: (delta) => {
+          const step = this.steps[this.steps.indexOf(this.step) + delta];
+          if (step !== undefined) this.moveTo(step, false);
+        },
+        toggle: () => (this.compare ? this.compare.toggle() : this.selected?.toggle()),
+        select: (n) => {
+          const runs = [...new Set(this.order.map((c) => c.entry.run))];
+          runs.sort((a, b) => ctx.runs.order(a) - ctx.runs.order(b));
+          const run = runs[n - 1];
+          if (run !== undefined) writer.write("selected_run", run);
+        },
+        escape: () => {
+          if (!this.fullscreen.active()) return false;
+          this.fullscreen.exit();
+          return true;
+        },
+      },
+      signal,
+    );
+    tools.append(this.compareButton, this.matchButton, this.fullscreen.button, ...keys);
   }
 
-  /** Re-read steps, clips and the pinned step; reuse cards that did not change. */
-  sync(): void {
-    this.steps = this.index.steps(this.group);
-    if (this.steps.length === 0) return;
-    const wanted = this.pending !== null && this.steps.includes(this.pending) ? this.pending : undefined;
-    const step = wanted ?? chooseStep(this.steps, readPinned(this.ctx.model)[this.group]);
+  /** Show what the traits and the index say now; cards that did not change are kept. */
+  sync(state: Snapshot): void {
+    this.state = state;
+    const steps = this.index.steps(this.group);
+    this.steps = steps;
+    if (steps.length === 0) return;
+    const linked = !state.unlinked.includes(this.group);
+    const wanted = wantedStep(this.group, steps, state);
+    const step = nearestStep(steps, wanted);
     this.step = step;
-    const position = this.steps.indexOf(step);
-    this.slider.max = String(this.steps.length - 1);
-    this.slider.value = String(position);
-    this.slider.disabled = this.steps.length < 2;
-    this.slider.setAttribute("aria-valuetext", `step ${step}`);
+    this.slider.max = String(steps.length - 1);
+    this.slider.value = String(steps.indexOf(step));
+    this.slider.disabled = steps.length < 2;
+    const near = wanted === step ? "" : `nearest to step ${wanted}`;
+    this.slider.setAttribute("aria-valuetext", `step ${step}${near && ` (${near})`}`);
     this.value.textContent = String(step);
-    this.renderCards();
+    this.note.textContent = near;
+    this.note.hidden = !near;
+    if (press(this.lock, linked)) {
+      setIcon(this.lock, linked ? "linked" : "unlinked");
+      this.lock.title = linked ? "Linked to the other groups' steps" : "Moves on its own";
+    }
+    press(this.compareButton, state.compare);
+    press(this.matchButton, state.matchLoudness);
+    this.renderCards(state);
   }
 
   /** Run colors or order changed. */
   refreshRuns(): void {
     for (const card of this.cards.values()) card.setRunColor(this.ctx.runs.color(card.entry.run));
-    this.renderCards();
+    if (this.state) this.renderCards(this.state);
   }
 
   dispose(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
+    this.fullscreen.dispose();
+    this.compare?.dispose();
+    this.compare = null;
     this.controller.abort();
     for (const card of this.cards.values()) card.dispose();
     this.cards.clear();
+    this.order = [];
     this.element.remove();
+  }
+
+  /** Move this group's slider to `step`: the linked step of every linked group, or this group's pin. */
+  private moveTo(step: number, debounce: boolean): void {
+    const state = this.state;
+    if (!state) return;
+    if (state.unlinked.includes(this.group)) {
+      const newest = this.steps[this.steps.length - 1];
+      this.ctx.writer.write("_pinned_steps", withPin(state.pinned, this.group, step === newest ? null : step), debounce);
+    } else {
+      this.ctx.writer.write("_linked_step", step === state.newestLinked ? null : step, debounce);
+    }
+  }
+
+  /** Unlinking keeps the step shown (pinned unless it is the newest); linking drops the pin. */
+  private toggleLink(): void {
+    const state = this.state;
+    if (!state) return;
+    const { group, ctx } = this;
+    const unlink = !state.unlinked.includes(group);
+    const pin = unlink && this.step !== this.steps[this.steps.length - 1] ? this.step : null;
+    ctx.writer.write("_pinned_steps", withPin(state.pinned, group, pin), true);
+    ctx.writer.write("_unlinked", unlink ? [...state.unlinked, group] : state.unlinked.filter((g) => g !== group));
   }
 
   private sorted(entries: ClipEntry[]): ClipEntry[] {
@@ -102,8 +211,14 @@ export class GroupSection {
     );
   }
 
-  private renderCards(): void {
-    const entries = this.step === null ? [] : this.sorted(this.index.clipsAt(this.group, this.step));
+  private renderCards(state: Snapshot): void {
+    const { group, index } = this;
+    const atStep = index.clipsAt(group, this.step);
+    const ref = state.reference;
+    const refStep = ref ? referenceStep(index, group, ref, this.step) : null;
+    const refs = refStep === null ? [] : this.sorted(index.clipsAt(group, refStep).filter((e) => e.run === ref));
+    const entries = [...refs, ...this.sorted(atStep.filter((e) => !refs.length || e.run !== ref))];
+
     const keep = new Set(entries.map((e) => e.id));
     for (const [id, card] of this.cards) {
       if (!keep.has(id)) {
@@ -111,7 +226,7 @@ export class GroupSection {
         this.cards.delete(id);
       }
     }
-    entries.forEach((entry, i) => {
+    this.order = entries.map((entry, i) => {
       let card = this.cards.get(entry.id);
       if (!card) {
         card = new Card(entry, this.ctx);
@@ -119,26 +234,47 @@ export class GroupSection {
       }
       // Move only what is out of place, so playing cards stay where they are.
       if (this.grid.children[i] !== card.element) this.grid.insertBefore(card.element, this.grid.children[i] ?? null);
+      card.setReference(i < refs.length);
+      return card;
     });
+    this.selected = this.order.find((c) => c.entry.run === state.selectedRun) ?? this.order[0] ?? null;
+    for (const card of this.order) card.setSelected(card === this.selected);
+
+    const gains = state.matchLoudness ? matchGains(atStep, entries) : null;
+    for (const card of this.order) card.setMatch(gains ? (gains.get(card.entry.id) ?? null) : undefined);
+    this.syncCompare(state.compare, gains);
   }
 
-  private onSlide(): void {
-    const step = this.steps[Number(this.slider.value)];
-    if (step === undefined) return;
-    this.pending = step;
-    this.sync();
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.flush(), WRITE_DELAY_MS);
-  }
-
-  private flush(): void {
-    if (this.timer !== null) clearTimeout(this.timer);
-    this.timer = null;
-    const step = this.pending;
-    if (step === null) return;
-    this.pending = null;
-    const newest = this.steps[this.steps.length - 1];
-    writePinned(this.ctx.model, this.group, step === newest ? null : step);
-    this.sync();
+  /** Show, update or remove the Compare transport. */
+  private syncCompare(on: boolean, gains: Map<string, MatchGain | null> | null): void {
+    this.element.classList.toggle("aw-comparing", on);
+    if (!on) {
+      if (!this.compare) return;
+      this.compare.dispose();
+      this.compare = null;
+      for (const card of this.order) {
+        card.setAudible(null);
+        card.seekOverride = null;
+        card.showTime(null);
+      }
+      return;
+    }
+    if (!this.compare) {
+      for (const card of this.order) card.pause();
+      this.compare = new CompareTransport(this.ctx.audio, this.ctx.playback, (t) => {
+        for (const card of this.order) card.showTime(t);
+      });
+      this.head.after(this.compare.element);
+    }
+    const compare = this.compare;
+    const linear = (card: Card): number => {
+      const gain = gains?.get(card.entry.id);
+      return gain ? dbToGain(gain.db) : 1;
+    };
+    for (const card of this.order) {
+      card.setAudible(card === this.selected);
+      card.seekOverride = (t) => compare.seekTo(t);
+    }
+    compare.setVoices(this.order.map((card) => ({ entry: card.entry, gain: card === this.selected ? linear(card) : 0 })));
   }
 }

@@ -12,6 +12,10 @@ const ICONS = {
   analyze: [{ d: "M3 20h18v1.5H3zM4.5 12h3v7h-3zM10.5 5h3v14h-3zM16.5 9h3v10h-3z" }],
   close: [{ d: "M6 6l12 12M18 6L6 18", stroke: true }],
   download: [{ d: "M11 4h2v8.2l3.3-3.3 1.4 1.4L12 16l-5.7-5.7 1.4-1.4 3.3 3.3zM5 18h14v2H5z" }],
+  linked: [{ d: "M5 11h14v10H5z" }, { d: "M8 11V8a4 4 0 0 1 8 0v3", stroke: true }],
+  unlinked: [{ d: "M5 11h14v10H5z" }, { d: "M8 11V8a4 4 0 0 1 7.7-1.5", stroke: true }],
+  fullscreen: [{ d: "M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5", stroke: true }],
+  shrink: [{ d: "M9 4v5H4M15 4v5h5M20 15h-5v5M4 15h5v5", stroke: true }],
 } satisfies Record<string, Shape[]>;
 
 export type IconName = keyof typeof ICONS;

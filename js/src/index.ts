@@ -3,14 +3,20 @@
  *
  * `render` builds one view of an AudioPanel (a section per group with a step
  * slider and a card per run) and returns the cleanup that stops audio,
- * revokes Blob URLs, cancels animation frames, disconnects the observer and
- * removes every model listener the view added.
+ * closes the view's AudioContext, revokes Blob URLs, cancels animation
+ * frames, leaves fullscreen, disconnects the observer and removes every model
+ * and DOM listener the view added.
+ *
+ * Steps, linking, the selected run, the reference run and the Compare and
+ * Match loudness toggles are read from the panel's traits only, so every view
+ * of a panel shows the same; playback stays per view.
  */
 import "./styles.css";
 import { h } from "./dom";
 import { GroupSection } from "./group";
-import { ClipIndex, ListenerSet, type PanelModel, readGroups, readRuns } from "./models";
-import { PlaybackCoordinator, ResizeHub, RunTable, type ViewContext } from "./view";
+import { ClipIndex, ListenerSet, type PanelModel, readGroups, readRuns, readTraits, UI_TRAITS } from "./models";
+import { snapshot } from "./steps";
+import { AudioHub, PlaybackCoordinator, ResizeHub, RunTable, TraitWriter, type ViewContext } from "./view";
 
 const EMPTY_HINT = "Nothing logged yet: panel.log({...}, step=..., run=...)";
 
@@ -31,6 +37,8 @@ function render({ model, el }: RenderProps): () => void {
     runs: new RunTable(),
     playback: new PlaybackCoordinator(),
     resize: new ResizeHub(),
+    audio: new AudioHub(),
+    writer: new TraitWriter(model),
     clips: () => index,
   };
   ctx.runs.update(readRuns(model));
@@ -50,26 +58,29 @@ function render({ model, el }: RenderProps): () => void {
     hint.hidden = sections.size > 0 || index.loading();
   };
 
+  /** Every section at once: a linked group's step depends on the other groups' steps. */
+  const refresh = (): void => {
+    const state = snapshot(readTraits(model), index);
+    for (const section of sections.values()) section.sync(state);
+  };
+
   const onClipsChanged = (groups: ReadonlySet<string>): void => {
     for (const group of groups) {
       const section = sections.get(group);
       if (index.steps(group).length === 0) {
         section?.dispose();
         sections.delete(group);
-      } else if (section) {
-        section.sync();
-      } else {
+      } else if (!section) {
         sections.set(group, new GroupSection(group, index, ctx));
       }
     }
+    refresh();
     layout();
   };
 
   const index = new ClipIndex(model, onClipsChanged);
   listeners.on(model, "change:_groups", layout);
-  listeners.on(model, "change:_pinned_steps", () => {
-    for (const section of sections.values()) section.sync();
-  });
+  for (const name of UI_TRAITS) listeners.on(model, `change:${name}`, refresh);
   listeners.on(model, "change:_runs", () => {
     ctx.runs.update(readRuns(model));
     for (const section of sections.values()) section.refreshRuns();
@@ -79,10 +90,12 @@ function render({ model, el }: RenderProps): () => void {
   return () => {
     listeners.off();
     index.dispose();
+    ctx.writer.flush();
     ctx.playback.pauseAll();
     for (const section of sections.values()) section.dispose();
     sections.clear();
     ctx.resize.dispose();
+    ctx.audio.dispose();
     root.remove();
   };
 }

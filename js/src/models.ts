@@ -89,16 +89,54 @@ export function readPinned(model: WidgetModelLike): Record<string, number> {
   return out;
 }
 
-/** Pin `group` to `step`, or unpin it (`null`: follow the newest step). Writes only real changes. */
-export function writePinned(model: PanelModel, group: string, step: number | null): void {
-  const current = readPinned(model);
-  if (step === null ? !(group in current) : current[group] === step) return;
-  const next: Record<string, number> = { ...current };
+/** `_pinned_steps` with `group` pinned to `step`, or unpinned (`null`: follow its newest step). */
+export function withPin(pinned: Record<string, number>, group: string, step: number | null): Record<string, number> {
+  const next: Record<string, number> = { ...pinned };
   if (step === null) delete next[group];
   else next[group] = step;
-  model.set("_pinned_steps", next);
-  model.save_changes();
+  return next;
 }
+
+/** The UI state every view of a panel shares (see `AudioPanel` in widget.py). */
+export interface PanelTraits {
+  /** The step of every linked group; null: follow the newest step. */
+  linkedStep: number | null;
+  /** Groups whose slider moves on its own. */
+  unlinked: string[];
+  /** Steps of unlinked groups the user moved to. */
+  pinned: Record<string, number>;
+  /** The reference run, or "". */
+  reference: string;
+  /** The selected run, or "" (the first run of each group). */
+  selectedRun: string;
+  compare: boolean;
+  matchLoudness: boolean;
+}
+
+export function readTraits(model: WidgetModelLike): PanelTraits {
+  const linked = model.get("_linked_step");
+  const unlinked = model.get("_unlinked");
+  return {
+    linkedStep: typeof linked === "number" && Number.isFinite(linked) ? linked : null,
+    unlinked: Array.isArray(unlinked) ? unlinked.map(String) : [],
+    pinned: readPinned(model),
+    reference: String(model.get("_reference") ?? ""),
+    selectedRun: String(model.get("selected_run") ?? ""),
+    compare: model.get("compare") === true,
+    matchLoudness: model.get("match_loudness") === true,
+  };
+}
+
+/** The traits `readTraits` reads: a view re-syncs when any of them changes. */
+export const UI_TRAITS = [
+  "_linked_step",
+  "_unlinked",
+  "_pinned_steps",
+  "_reference",
+  "selected_run",
+  "compare",
+  "match_loudness",
+];
 
 function readMeta(model: WidgetModelLike): ClipMeta {
   const raw = (model.get("meta") ?? {}) as Partial<Record<keyof ClipMeta, unknown>>;

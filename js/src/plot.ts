@@ -114,7 +114,7 @@ export function signed(x: number, digits = 0): string {
  * Fractional bin position (0 = first bin centre) of `hz`, interpolating
  * log-frequency between bin centres and extrapolating past the ends.
  */
-function binPosition(frequencies: Float32Array, hz: number): number {
+export function binPosition(frequencies: Float32Array, hz: number): number {
   const n = frequencies.length;
   let i = 0;
   while (i < n - 2 && (frequencies[i + 1] as number) < hz) i++;

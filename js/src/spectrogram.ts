@@ -2,10 +2,12 @@
  * The Spectrogram tab: spectrum frames as an image (time across, log
  * frequency up, low frequencies at the bottom) on one fixed scale, -120…0 dB
  * through the magma colormap, with a colorbar, a playhead and click to seek.
+ * Side by side spectrograms leave out their own colorbar and share one
+ * `ColorbarView` (the scale is the same for every clip).
  */
 import type { SpectrumData } from "./analysis";
 import { h } from "./dom";
-import { PlotView, clamp, colormap, frequencyTicks, hzLabel, magma, signed, timeAxis } from "./plot";
+import { PlotView, clamp, colormap, frequencyTicks, hzLabel, labelsX, magma, signed, timeAxis } from "./plot";
 import type { ResizeHub } from "./view";
 
 /** The color scale, the same for every clip so that clips compare. */
@@ -15,6 +17,7 @@ const BAR_GAP = 8;
 const BAR_WIDTH = 10;
 /** Widest image kept in memory: longer clips show the max over neighbouring frames. */
 const MAX_COLUMNS = 4096;
+const SCALE_LABEL = "\u2212120 to 0 dB";
 
 export class SpectrogramView extends PlotView {
   private readonly playhead = h("div", "aw-playhead");
@@ -28,8 +31,10 @@ export class SpectrogramView extends PlotView {
     resize: ResizeHub,
     signal: AbortSignal,
     onSeek: (fraction: number) => void,
+    label = "Spectrogram",
+    private readonly colorbar = true,
   ) {
-    super("aw-spectrogram", "Spectrogram, \u2212120 to 0 dB", [40, 8, 56, 20], resize);
+    super("aw-spectrogram", `${label}, ${SCALE_LABEL}`, [40, 8, colorbar ? 56 : 8, 20], resize);
     this.element.title = "Click to seek";
     this.element.append(this.playhead);
     this.canvas.addEventListener(
@@ -90,6 +95,7 @@ export class SpectrogramView extends PlotView {
       last = ty;
     }
     ctx.stroke();
+    if (!this.colorbar) return;
 
     // Colorbar: the whole scale, labelled every 20 dB.
     const bx = x + w + BAR_GAP;
@@ -139,5 +145,28 @@ export class SpectrogramView extends PlotView {
     }
     ctx.putImageData(pixels, 0, 0);
     return image;
+  }
+}
+
+/** The spectrograms' color scale on its own, across: -120…0 dB labelled every 20 dB. */
+export class ColorbarView extends PlotView {
+  constructor(resize: ResizeHub) {
+    super("aw-colorbar", `Color scale, ${SCALE_LABEL}`, [40, 4, 8, 0], resize);
+  }
+
+  draw(): void {
+    const c = this.begin();
+    if (!c) return;
+    const { ctx, colors } = c;
+    const { x, y, w } = this.plot;
+    const height = BAR_WIDTH;
+    ctx.fillStyle = magma(ctx, x, 0, x + w, 0);
+    ctx.fillRect(x, y, w, height);
+    ctx.fillStyle = colors.muted;
+    const labels = [];
+    for (let db = SCALE_LO; db <= SCALE_HI; db += 20) {
+      labels.push({ x: x + ((db - SCALE_LO) / (SCALE_HI - SCALE_LO)) * w, text: signed(db) + (db === SCALE_HI ? " dB" : "") });
+    }
+    labelsX(ctx, labels, y + height + 2, 0, c.width);
   }
 }

@@ -1,14 +1,24 @@
 /**
  * The Spectrum tab: the spectrum frame at the player's position on a
- * log-frequency axis (-120…0 dB), over the clip's average spectrum.
+ * log-frequency axis (-120…0 dB), over the clip's average spectrum, or over
+ * the average spectrum of every run (`setRuns`), each in its run color.
  * The shown frame index is exposed as `data-frame` on the canvas.
  */
 import { type SpectrumData, decibels, frameAt } from "./analysis";
-import { PlotView, clamp, dbGrid, frequencyTicks, hzLabel, labelsX } from "./plot";
+import { PlotView, binPosition, clamp, dbGrid, frequencyTicks, hzLabel, labelsX } from "./plot";
 import type { ResizeHub } from "./view";
+
+/** One run's average spectrum (dB per bin at `frequencies` Hz) and its color. */
+export interface RunAverage {
+  average: Float32Array;
+  frequencies: Float32Array;
+  color: string;
+}
 
 export class SpectrumView extends PlotView {
   private frame = -1;
+  /** Run averages with each bin's position on this clip's bin axis (null: the clip's own average). */
+  private runs: { db: Float32Array; at: Float32Array; color: string }[] | null = null;
 
   constructor(
     private readonly data: SpectrumData,
@@ -31,6 +41,18 @@ export class SpectrumView extends PlotView {
 
   setColor(color: string): void {
     this.color = color;
+    this.draw();
+  }
+
+  /** Draw these runs' averages instead of the clip's own (null: back to the clip's own). */
+  setRuns(runs: RunAverage[] | null): void {
+    const own = this.data.frequencies;
+    this.runs =
+      runs?.map(({ average, frequencies, color }) => ({
+        db: average,
+        at: Float32Array.from(frequencies, (hz, i) => (frequencies === own ? i : binPosition(own, hz))),
+        color,
+      })) ?? null;
     this.draw();
   }
 
@@ -64,32 +86,45 @@ export class SpectrumView extends PlotView {
     ctx.rect(x, y, w, height);
     ctx.clip();
     ctx.lineJoin = "round";
-    if (average) {
+    /** A path through `db` per bin, at bin positions `at` (default: this clip's bins). */
+    const curve = (db: Float32Array, at?: Float32Array): void => {
       ctx.beginPath();
-      for (let b = 0; b < bins; b++) ctx.lineTo(xAt(b), yAt(average[b] as number));
+      for (let b = 0; b < db.length; b++) ctx.lineTo(xAt(at ? (at[b] as number) : b), yAt(db[b] as number));
+    };
+    if (average && !this.runs) {
+      curve(average);
       ctx.strokeStyle = colors.muted;
       ctx.globalAlpha = 0.6;
       ctx.stroke();
       ctx.globalAlpha = 1;
     }
     const base = this.frame * bins;
-    ctx.beginPath();
-    for (let b = 0; b < bins; b++) ctx.lineTo(xAt(b), yAt(decibels(this.data, frames[base + b] as number)));
-    ctx.lineWidth = 1.5;
+    const frame = Float32Array.from({ length: bins }, (_, b) => decibels(this.data, frames[base + b] as number));
     const line = this.color || colors.fg;
     ctx.strokeStyle = ctx.fillStyle = line;
-    ctx.stroke();
+    // The frame's area under the runs' averages, its line over them.
+    curve(frame);
     ctx.lineTo(xAt(bins - 1), y + height);
     ctx.lineTo(xAt(0), y + height);
     ctx.globalAlpha = 0.16;
     ctx.fill();
+    ctx.globalAlpha = 1;
+    ctx.lineWidth = 1.5;
+    for (const { db, at, color } of this.runs ?? []) {
+      curve(db, at);
+      ctx.strokeStyle = color || colors.fg;
+      ctx.stroke();
+    }
+    curve(frame);
+    ctx.strokeStyle = line;
+    ctx.stroke();
     ctx.restore();
 
-    // Legend, top right: a line sample then its name, for each line.
+    // Legend, top right: a line sample then its name, for each line (the runs' names are beside the plot).
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
     let lx = x + w - 6;
-    for (const [name, stroke] of [["average", colors.muted], ["at playhead", line]]) {
+    for (const [name, stroke] of this.runs ? [["at playhead", line]] : [["average", colors.muted], ["at playhead", line]]) {
       ctx.fillStyle = colors.muted;
       ctx.fillText(name, lx, y + 8);
       lx -= ctx.measureText(name).width + 4;

@@ -1,6 +1,7 @@
 /**
  * Per-view services shared by the groups and cards of one rendered panel:
- * run order and colors, "one clip plays at a time", one ResizeObserver.
+ * run order and colors, "one player plays at a time", one ResizeObserver,
+ * one lazily created AudioContext and the writer of UI state to traits.
  * Everything here is created in `render` and released by its cleanup.
  */
 import type { ClipIndex, PanelModel, RunInfo } from "./models";
@@ -22,25 +23,31 @@ export class RunTable {
   }
 }
 
-/** Starting one audio element pauses every other one of the same view. */
+/** Anything that plays: an audio element or a group's compare transport. */
+export interface Pausable {
+  readonly paused: boolean;
+  pause(): void;
+}
+
+/** Starting one player pauses every other one of the same view. */
 export class PlaybackCoordinator {
-  private readonly players = new Set<HTMLMediaElement>();
+  private readonly players = new Set<Pausable>();
 
-  add(audio: HTMLMediaElement): void {
-    this.players.add(audio);
+  add(player: Pausable): void {
+    this.players.add(player);
   }
 
-  delete(audio: HTMLMediaElement): void {
-    this.players.delete(audio);
+  delete(player: Pausable): void {
+    this.players.delete(player);
   }
 
-  /** Call when `audio` starts playing. */
-  started(audio: HTMLMediaElement): void {
-    for (const other of this.players) if (other !== audio && !other.paused) other.pause();
+  /** Call when `player` starts playing. */
+  started(player: Pausable): void {
+    for (const other of this.players) if (other !== player && !other.paused) other.pause();
   }
 
   pauseAll(): void {
-    for (const audio of this.players) audio.pause();
+    for (const player of this.players) player.pause();
   }
 }
 
@@ -70,11 +77,80 @@ export class ResizeHub {
   }
 }
 
+/** The view's one AudioContext, created on first use (compare playback, loudness matching), closed with the view. */
+export class AudioHub {
+  private context: AudioContext | null = null;
+
+  get(): AudioContext {
+    this.context ??= new AudioContext();
+    this.resume();
+    return this.context;
+  }
+
+  /** Browsers start a context made without a user gesture suspended: resume it on every play. */
+  resume(): void {
+    if (this.context?.state === "suspended") this.context.resume().catch(() => undefined);
+  }
+
+  dispose(): void {
+    this.context?.close().catch(() => undefined);
+    this.context = null;
+  }
+}
+
+/** Trait writes are debounced to the kernel while dragging; flushed on release. */
+const SAVE_DELAY_MS = 150;
+
+/**
+ * Writes UI state to the panel's traits. The value is set at once (every view
+ * of the panel follows at once); `save_changes` is debounced when asked, and
+ * a write that changes nothing is skipped.
+ */
+export class TraitWriter {
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private dirty = false;
+
+  constructor(private readonly model: PanelModel) {}
+
+  write(name: string, value: unknown, debounce = false): void {
+    if (JSON.stringify(this.model.get(name) ?? null) !== JSON.stringify(value)) {
+      this.model.set(name, value);
+      this.dirty = true;
+    }
+    if (!debounce) this.flush();
+    else if (this.dirty) {
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.flush(), SAVE_DELAY_MS);
+    }
+  }
+
+  flush(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.model.save_changes();
+  }
+}
+
 export interface ViewContext {
   model: PanelModel;
   runs: RunTable;
   playback: PlaybackCoordinator;
   resize: ResizeHub;
+  audio: AudioHub;
+  writer: TraitWriter;
   /** The view's clip index (every run's clips by group and step). */
   clips: () => ClipIndex;
+}
+
+/** Seconds a gain change takes: short enough to switch within a few audio blocks, long enough not to click. */
+const RAMP_SECONDS = 0.005;
+
+/** Move `param` to `value` by a linear ramp starting now. */
+export function ramp(param: AudioParam, value: number, context: BaseAudioContext): void {
+  const now = context.currentTime;
+  param.cancelScheduledValues(now);
+  param.setValueAtTime(param.value, now);
+  param.linearRampToValueAtTime(value, now + RAMP_SECONDS);
 }

@@ -87,6 +87,57 @@ class FakeManager {
   }
 }
 
+/** Whether the caller of the wrapped function is the bundle (not the page or the test driver). */
+function fromBundle() {
+  return /\/index\.js:/.test(new Error().stack ?? "");
+}
+
+/**
+ * Count what the bundle does with Web Audio: AudioContexts created and closed,
+ * decodeAudioData calls, buffer sources started, nodes connected and not yet
+ * disconnected.
+ */
+function trackAudio() {
+  const audio = { created: 0, closed: 0, contexts: [], decodes: 0, starts: 0, connected: new Set() };
+  const Native = window.AudioContext;
+  if (!Native) return audio;
+  window.AudioContext = class extends Native {
+    constructor(...args) {
+      super(...args);
+      audio.created += 1;
+      audio.contexts.push(this);
+    }
+
+    close() {
+      audio.closed += 1;
+      return super.close();
+    }
+  };
+  const base = BaseAudioContext.prototype;
+  const decode = base.decodeAudioData;
+  base.decodeAudioData = function (...args) {
+    audio.decodes += 1;
+    return decode.apply(this, args);
+  };
+  const start = AudioBufferSourceNode.prototype.start;
+  AudioBufferSourceNode.prototype.start = function (...args) {
+    audio.starts += 1;
+    return start.apply(this, args);
+  };
+  const node = AudioNode.prototype;
+  const connect = node.connect;
+  const disconnect = node.disconnect;
+  node.connect = function (...args) {
+    if (fromBundle()) audio.connected.add(this);
+    return connect.apply(this, args);
+  };
+  node.disconnect = function (...args) {
+    if (args.length === 0) audio.connected.delete(this);
+    return disconnect.apply(this, args);
+  };
+  return audio;
+}
+
 /** Record every addEventListener made by the bundle until its removeEventListener or its signal's abort. */
 function trackListeners() {
   const live = new Set();
@@ -105,7 +156,7 @@ function trackListeners() {
     const signal = typeof options === "object" ? options?.signal : undefined;
     if (!callback || signal?.aborted || find(this, type, callback, options)) return;
     // Only the bundle's own listeners (not the page's or the test driver's).
-    if (!/\/index\.js:/.test(new Error().stack ?? "")) return;
+    if (!fromBundle()) return;
     const record = { target: this, type, callback, capture: capture(options) };
     live.add(record);
     if (signal) add.call(signal, "abort", () => live.delete(record));
@@ -141,17 +192,42 @@ export class Harness {
     this.widget = widget;
     this.container = container;
     this.manager = new FakeManager();
-    this.panel = this.manager.create({ _runs: [], _groups: [], _pages: [], _pinned_steps: {} });
+    this.panel = this.manager.create({
+      _runs: [],
+      _groups: [],
+      _pages: [],
+      _pinned_steps: {},
+      _linked_step: null,
+      _unlinked: [],
+      _reference: "",
+      selected_run: "",
+      compare: false,
+      match_loudness: false,
+    });
     this.pages = [];
     this.views = [];
     this.created = [];
     this.revoked = [];
     this.frames = 0;
+    // Animation frames the bundle requested that have neither run nor been cancelled.
+    this.pendingFrames = new Set();
     const raf = window.requestAnimationFrame.bind(window);
+    const caf = window.cancelAnimationFrame.bind(window);
     window.requestAnimationFrame = (callback) => {
       this.frames += 1;
-      return raf(callback);
+      if (!fromBundle()) return raf(callback);
+      const id = raf((time) => {
+        this.pendingFrames.delete(id);
+        callback(time);
+      });
+      this.pendingFrames.add(id);
+      return id;
     };
+    window.cancelAnimationFrame = (id) => {
+      this.pendingFrames.delete(id);
+      caf(id);
+    };
+    this.audio = trackAudio();
     const create = URL.createObjectURL.bind(URL);
     const revoke = URL.revokeObjectURL.bind(URL);
     URL.createObjectURL = (obj) => {
@@ -255,6 +331,21 @@ export class Harness {
     }
     const context = this.views[view].context;
     return this.panel.listeners.filter((l) => l.context === context).length;
+  }
+
+  /** What the views left behind: everything here is zero (or empty) once every view is cleaned up. */
+  leftovers() {
+    return {
+      audioContextsOpen: this.audio.created - this.audio.closed,
+      audioContextsNotClosed: this.audio.contexts.filter((c) => c.state !== "closed").length,
+      nodesConnected: this.audio.connected.size,
+      pendingFrames: this.pendingFrames.size,
+      modelListeners: this.listenerCount(),
+      domListeners: this.liveListeners(),
+      blobUrlsNotRevoked: this.created.filter((u) => !this.revoked.includes(u)).length,
+      audioPlaying: this.playing().length,
+      fullscreen: document.fullscreenElement !== null || document.querySelector(".aw-overlay") !== null,
+    };
   }
 
   /** Audio elements currently playing. */
