@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from playwright.sync_api import sync_playwright
@@ -22,6 +23,39 @@ from notebook_support import execute, export_offline
 
 ROOT = Path(__file__).parent.parent
 IMAGES = ROOT / "notebooks" / "images"
+
+
+def comparison_screenshots(page: Any, panel: Any) -> None:
+    """Linked sliders, an unlinked group, and A/B Compare mode, as a sequence of pictures."""
+    vowel, chord = panel.locator(".aw-group").nth(0), panel.locator(".aw-group").nth(1)
+    slider = vowel.get_by_role("slider", name="Step")
+    slider.focus()
+    for _ in range(3):
+        slider.press("ArrowLeft")  # 1000 -> 250: the linked chord group follows
+    page.wait_for_timeout(300)
+    panel.screenshot(path=str(IMAGES / "linked-1.png"))
+    chord.get_by_role("button", name="Link steps").click()  # unlock the chord group
+    chord_slider = chord.get_by_role("slider", name="Step")
+    chord_slider.focus()
+    chord_slider.press("End")
+    page.wait_for_timeout(300)
+    panel.screenshot(path=str(IMAGES / "linked-2.png"))
+    chord.get_by_role("button", name="Link steps").click()
+    vowel.get_by_role("button", name="Compare").click()
+    transport = vowel.locator(".aw-compare")
+    transport.get_by_role("button", name="Play").click()
+    page.wait_for_timeout(600)
+    vowel.locator(".aw-card").nth(0).click(position={"x": 200, "y": 30})
+    page.wait_for_timeout(400)
+    vowel.screenshot(path=str(IMAGES / "compare-1.png"))
+    vowel.locator(".aw-card").nth(2).click(position={"x": 200, "y": 30})
+    page.wait_for_timeout(400)
+    vowel.screenshot(path=str(IMAGES / "compare-2.png"))
+    transport.get_by_role("button", name="Pause").click()
+    vowel.get_by_role("button", name="Compare").click()
+    slider.focus()
+    slider.press("End")
+    print(f"wrote {IMAGES}/linked-1.png, linked-2.png, compare-1.png, compare-2.png")
 
 
 def main() -> None:
@@ -42,6 +76,7 @@ def main() -> None:
                 panel.screenshot(path=str(IMAGES / f"{name}.png"))
                 print(f"wrote {IMAGES / f'{name}.png'}")
                 if theme == "light":
+                    comparison_screenshots(page, panel)
                     analyze_screenshot(page, IMAGES / "analyze.png", play_seconds=1.0)
                     print(f"wrote {IMAGES / 'analyze.png'}")
             browser.close()
