@@ -69,6 +69,7 @@ bench: install
 	$(PY) bench/transport.py
 	$(PY) bench/analysis.py
 	$(PY) bench/scale.py
+	$(PY) bench/browser_scale.py
 
 clean:
 	rm -rf $(VENV) build audiowidget/static js/node_modules tests/report_assets/node_modules
