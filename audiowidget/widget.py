@@ -19,7 +19,7 @@ import math
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anywidget
 import ipywidgets
@@ -30,6 +30,9 @@ from .analysis import CARD_PEAK_BUCKETS, SPECTRUM_DB_RANGE, analyze, coarsen_pea
 from .clip import Audio
 from .export import ClipSummary, fallback_html
 from .store import ClipStore, Key
+
+if TYPE_CHECKING:
+    from .trends import TrendsFigure
 
 __all__ = ["PAGE_SIZE", "AudioPanel", "ClipModel", "ClipPage"]
 
@@ -594,6 +597,35 @@ class AudioPanel(anywidget.AnyWidget):
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
         data = {**data, "text/html": self.summary_html()}
         return data, metadata
+
+    def trends(self, stat: str = "loudness", group: str | None = None) -> TrendsFigure:
+        """A live bqplot figure of one statistic over the logged steps, one line per run.
+
+        Lines are in the run colors; undefined values (``None``, the ``-inf``
+        of silence) are gaps. A dashed line marks the step the panel shows and
+        follows it; clicking a point moves the panel to that step (linked
+        groups follow). New logs extend the lines.
+
+        Args:
+            stat: a field of :meth:`stats` (``"rms_dbfs"``) or a friendly name:
+                ``loudness``, ``rms``, ``peak``, ``crest``, ``dynamic_range``,
+                ``silence``, ``dc``, ``clipped``. Unknown names raise
+                ``ValueError`` listing them.
+            group: one group key, or ``None`` for every group in one figure
+                (groups told apart by line style and marker, named in the legend).
+
+        Examples:
+            >>> import numpy as np, audiowidget as aw
+            >>> panel = aw.AudioPanel()
+            >>> for step in (0, 10):
+            ...     panel.log({"g": aw.Audio(np.full(8000, 0.05 * (step + 1)), 8000)}, step=step)
+            >>> fig = panel.trends("peak", "g")
+            >>> fig.lines["g", "default"].y.round(1).tolist()
+            [-26.0, -5.2]
+        """
+        from .trends import trends
+
+        return trends(self, stat, group)
 
     def save_html(self, path: str | Path, title: str | None = None) -> Path:
         """Write the panel as one HTML file that works offline, opened from ``file://``.

@@ -53,6 +53,12 @@ def export_offline(
     out_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(REQUIRE_JS, out_dir / "require.js")
     shutil.copy(EMBED_AMD, out_dir / "embed-amd.js")
+    # html-manager asks for its icon fonts under this path, relative to the page
+    fonts = out_dir / "@jupyter-widgets" / "html-manager" / "dist"
+    fonts.mkdir(parents=True, exist_ok=True)
+    for font in EMBED_AMD.parent.iterdir():
+        if font.suffix in {".woff2", ".woff", ".ttf", ".eot", ".svg"}:
+            shutil.copy(font, fonts / font.name)
     shutil.copy(ANYWIDGET_AMD, out_dir / "anywidget.js")
     exporter = HTMLExporter(
         require_js_url="require.js", widget_renderer_url="embed-amd.js", theme=theme
