@@ -16,6 +16,7 @@ Transport (see the README's "How data reaches the browser"):
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -26,6 +27,7 @@ import ipywidgets
 import numpy as np
 import traitlets
 
+from . import importers
 from .analysis import CARD_PEAK_BUCKETS, SPECTRUM_DB_RANGE, analyze, coarsen_peaks
 from .clip import Audio
 from .export import ClipSummary, fallback_html
@@ -597,6 +599,40 @@ class AudioPanel(anywidget.AnyWidget):
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
         data = {**data, "text/html": self.summary_html()}
         return data, metadata
+
+    # -- importers ---------------------------------------------------------------
+
+    @classmethod
+    def from_files(
+        cls, pattern: str, root: str | os.PathLike[str] = ".", **panel_kwargs: Any
+    ) -> AudioPanel:
+        """A new panel of the audio files under ``root`` whose path matches ``pattern``.
+
+        ``pattern`` names the run, step and group with ``{run}``, ``{step}``,
+        ``{group}`` and optionally ``{index}``, e.g.
+        ``"samples/{run}/step_{step}/{group}.wav"``; ``panel_kwargs`` go to
+        the constructor. See :func:`audiowidget.importers.from_files`.
+        """
+        return importers.from_files(cls, pattern, root, **panel_kwargs)
+
+    @classmethod
+    def from_tensorboard(cls, logdir: str | os.PathLike[str], **panel_kwargs: Any) -> AudioPanel:
+        """A new panel of the audio summaries in TensorBoard event files under ``logdir``.
+
+        Every folder holding event files is a run, every tag a group. Needs
+        ``pip install audiowidget[tensorboard]``. See
+        :func:`audiowidget.importers.from_tensorboard`.
+        """
+        return importers.from_tensorboard(cls, logdir, **panel_kwargs)
+
+    @classmethod
+    def from_wandb(cls, run_dir: str | os.PathLike[str], **panel_kwargs: Any) -> AudioPanel:
+        """A new panel of the audio in local W&B run directories (offline or synced).
+
+        ``run_dir`` is a run directory, a ``wandb`` directory or the folder
+        given to ``wandb.init(dir=...)``. See :func:`audiowidget.importers.from_wandb`.
+        """
+        return importers.from_wandb(cls, run_dir, **panel_kwargs)
 
     def trends(self, stat: str = "loudness", group: str | None = None) -> TrendsFigure:
         """A live bqplot figure of one statistic over the logged steps, one line per run.
