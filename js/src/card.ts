@@ -1,15 +1,19 @@
 /**
  * One clip's card: run name in the run color, caption, step, duration, encoding, waveform, player, Analyze;
  * the reference badge, the selected and (in Compare mode) audible marks, and the loudness-matching gain.
+ *
+ * A clip the embed budget left out plays once its audio is fetched (see source.ts): the card says
+ * so while loading (`aria-busy`), says why when it fails (with Retry), and uses the clip's own
+ * bytes only: everything is keyed by its clip model, so a reply for another step never lands here.
  */
 import { AnalyzeDialog } from "./analyze";
-import { asDataView } from "./codecs";
 import { h } from "./dom";
 import { downloadName, formatDuration, formatSampleRate } from "./format";
 import { icon } from "./icons";
 import { dbToGain, ElementGain, formatDb, type MatchGain } from "./loudness";
-import { type ClipEntry, peaksOf } from "./models";
+import { type ClipEntry, ListenerSet, peaksOf } from "./models";
 import { PlayerControls } from "./player";
+import { bytesOf, CLOSED, LOADING, NO_KERNEL } from "./source";
 import type { ViewContext } from "./view";
 import { Waveform } from "./waveform";
 
@@ -24,7 +28,16 @@ function channelLabel(channels: number): string {
 export class Card {
   readonly element: HTMLDivElement;
   private readonly audio: HTMLAudioElement;
-  private readonly url: string;
+  /** The Blob URL of the clip's bytes, once they are here. */
+  private url = "";
+  /** The fetch this card waits for, and what to do when it lands (play, download). */
+  private loading: Promise<Uint8Array> | null = null;
+  private after: (() => void) | null = null;
+  private readonly status: HTMLDivElement;
+  private readonly statusText: HTMLSpanElement;
+  private readonly retry: HTMLButtonElement;
+  private readonly remote: HTMLSpanElement;
+  private readonly listeners = new ListenerSet();
   private readonly controller = new AbortController();
   private readonly swatch: HTMLSpanElement;
   private readonly runName: HTMLSpanElement;
@@ -81,14 +94,19 @@ export class Card {
     if (channels) info.append(span("aw-channels", channels));
     this.gainLabel = span("aw-gain", "");
     this.gainLabel.hidden = true;
-    info.append(this.gainLabel);
+    this.remote = span("aw-remote", "not embedded");
+    this.remote.title = "Beyond the embed budget: fetched from the kernel";
+    info.append(this.gainLabel, this.remote);
     el.append(info);
 
-    const bytes = asDataView(entry.model.get("audio")) ?? new DataView(new ArrayBuffer(0));
-    this.url = URL.createObjectURL(new Blob([bytes as DataView<ArrayBuffer>], { type: meta.mime }));
+    this.status = h("div", "aw-status", null, { role: "status" });
+    this.statusText = span("", "");
+    this.retry = h("button", "aw-btn aw-retry", "Retry", { type: "button" });
+    this.retry.addEventListener("click", () => void this.bytes().catch(() => undefined), { signal });
+    this.status.append(this.statusText, this.retry);
+
     this.audio = h("audio", "");
     this.audio.preload = "metadata";
-    this.audio.src = this.url;
     ctx.playback.add(this.audio);
     this.audio.addEventListener(
       "play",
@@ -111,16 +129,88 @@ export class Card {
     this.player = new PlayerControls({
       audio: this.audio,
       duration: meta.duration,
-      downloadUrl: this.url,
       downloadName: downloadName(run, group, step, index, meta.ext),
+      need: (then) => {
+        if (this.url) return true;
+        this.after = then;
+        this.bytes().catch(() => undefined);
+        return false;
+      },
       signal,
       onTime: (t, duration) => {
         this.waveform.setProgress(duration > 0 ? t / duration : 0);
         this.dialog?.setTime(t, duration);
       },
     });
-    el.append(this.waveform.element, this.player.element, this.audio);
+    el.append(this.status, this.waveform.element, this.player.element, this.audio);
     this.setRunColor(color);
+    const sync = (): void => this.sync();
+    this.listeners.on(entry.model, "change:embedded", sync);
+    this.listeners.on(entry.model, "change:audio", sync);
+    this.sync();
+    // In a saved report no kernel can send what was not embedded: say so at once.
+    if (!this.url && !ctx.fetcher.live()) this.setStatus("failed", NO_KERNEL);
+  }
+
+  /**
+   * The clip's bytes: in the page already, or fetched (once per clip model,
+   * whatever the views) while the card shows that it loads, then why it failed.
+   */
+  bytes(): Promise<Uint8Array> {
+    const have = bytesOf(this.entry.model);
+    if (have) {
+      this.attach(have);
+      return Promise.resolve(have);
+    }
+    if (!this.loading) {
+      const job = this.ctx.fetcher.bytes(this.entry.id, this.entry.model);
+      this.loading = job;
+      this.setStatus("loading", LOADING);
+      job.then(
+        (bytes) => this.loading === job && this.attach(bytes),
+        (err: unknown) => this.loading === job && this.fail(err),
+      );
+    }
+    return this.loading;
+  }
+
+  /** Use the clip's bytes when they are in the page: at first, or once `embedded` becomes true. */
+  private sync(): void {
+    this.remote.hidden = this.entry.model.get("embedded") !== false;
+    const have = bytesOf(this.entry.model);
+    if (have) this.attach(have);
+    else if (!this.url && !this.loading) this.setStatus("remote", null);
+  }
+
+  private attach(bytes: Uint8Array): void {
+    this.loading = null;
+    if (!this.url) {
+      // A seek made before is kept: the element starts at its default playback start position.
+      this.url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: this.entry.meta.mime }));
+      this.audio.src = this.url;
+      this.player.setSource(this.url);
+    }
+    this.setStatus("ready", null);
+    const after = this.after;
+    this.after = null;
+    after?.();
+  }
+
+  private fail(err: unknown): void {
+    this.loading = null;
+    this.after = null;
+    if (err === CLOSED) this.setStatus("remote", null);
+    else this.setStatus("failed", err instanceof Error ? err.message : String(err));
+  }
+
+  /** `data-audio`: remote (not fetched yet), loading, failed or ready; the status line says the rest. */
+  private setStatus(state: string, text: string | null): void {
+    const el = this.element;
+    el.dataset.audio = state;
+    el.ariaBusy = state === "loading" ? "true" : null;
+    this.status.hidden = text === null;
+    this.statusText.textContent = text;
+    this.retry.hidden = state !== "failed" || !this.ctx.fetcher.live();
   }
 
   setRunColor(color: string): void {
@@ -175,7 +265,9 @@ export class Card {
     this.player.toggle();
   }
 
+  /** Pause, and drop a play asked for while the audio loads. */
   pause(): void {
+    this.after = null;
     this.audio.pause();
   }
 
@@ -206,6 +298,9 @@ export class Card {
   dispose(): void {
     this.dialog?.dispose();
     this.dialog = null;
+    this.loading = null;
+    this.after = null;
+    this.listeners.off();
     this.controller.abort();
     this.player.dispose();
     this.waveform.dispose();
@@ -214,7 +309,7 @@ export class Card {
     this.ctx.playback.delete(this.audio);
     this.audio.removeAttribute("src");
     this.audio.load();
-    URL.revokeObjectURL(this.url);
+    if (this.url) URL.revokeObjectURL(this.url);
     this.element.remove();
   }
 }

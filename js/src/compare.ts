@@ -6,7 +6,6 @@
  * new offset together. Clips of different lengths: the transport runs for the
  * longest; shorter ones simply end.
  */
-import { asDataView } from "./codecs";
 import { h } from "./dom";
 import { formatTime, showsTenths } from "./format";
 import { setIcon } from "./icons";
@@ -23,15 +22,15 @@ const decoded = new WeakMap<object, { rate: number; buffer: Promise<AudioBuffer>
  * The clip decoded once per clip model at the playing context's rate (the
  * browser's own resampler). An offline context decodes it, so that the buffer
  * outlives the view that asked first; an AudioBuffer plays in any context.
+ * The bytes come from the card (fetched first if the clip was not embedded).
  */
-function decode(rate: number, entry: ClipEntry): Promise<AudioBuffer> {
-  const model = entry.model;
+function decode(rate: number, voice: Voice): Promise<AudioBuffer> {
+  const model = voice.entry.model;
   let cached = decoded.get(model);
   if (cached?.rate !== rate) {
-    const view = asDataView(model.get("audio"));
     // decodeAudioData detaches what it is given: hand it a copy.
-    const bytes = view ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice().buffer : new ArrayBuffer(0);
-    const entry = { rate, buffer: new OfflineAudioContext(1, 1, rate).decodeAudioData(bytes) };
+    const buffer = voice.bytes().then((b) => new OfflineAudioContext(1, 1, rate).decodeAudioData(b.slice().buffer));
+    const entry = { rate, buffer };
     entry.buffer.catch(() => decoded.get(model) === entry && decoded.delete(model));
     decoded.set(model, (cached = entry));
   }
@@ -42,6 +41,8 @@ function decode(rate: number, entry: ClipEntry): Promise<AudioBuffer> {
 export interface Voice {
   entry: ClipEntry;
   gain: number;
+  /** The clip's encoded bytes. */
+  bytes: () => Promise<Uint8Array>;
 }
 
 interface Sounding {
@@ -157,7 +158,7 @@ export class CompareTransport implements Pausable {
     const voices = this.voices;
     const buffers = await Promise.all(
       voices.map((v) =>
-        decode(context.sampleRate, v.entry).catch((err: unknown) => {
+        decode(context.sampleRate, v).catch((err: unknown) => {
           console.warn("audiowidget: cannot decode", v.entry.run, err);
           return null;
         }),

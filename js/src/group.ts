@@ -275,6 +275,12 @@ export class GroupSection {
       card.setAudible(card === this.selected);
       card.seekOverride = (t) => compare.seekTo(t);
     }
-    compare.setVoices(this.order.map((card) => ({ entry: card.entry, gain: card === this.selected ? linear(card) : 0 })));
+    compare.setVoices(
+      this.order.map((card) => ({
+        entry: card.entry,
+        gain: card === this.selected ? linear(card) : 0,
+        bytes: () => card.bytes(),
+      })),
+    );
   }
 }

@@ -4,8 +4,8 @@
  * `render` builds one view of an AudioPanel (a section per group with a step
  * slider and a card per run) and returns the cleanup that stops audio,
  * closes the view's AudioContext, revokes Blob URLs, cancels animation
- * frames, leaves fullscreen, disconnects the observer and removes every model
- * and DOM listener the view added.
+ * frames, leaves fullscreen, disconnects the observer, drops audio requests
+ * in flight and removes every model and DOM listener the view added.
  *
  * Steps, linking, the selected run, the reference run and the Compare and
  * Match loudness toggles are read from the panel's traits only, so every view
@@ -15,6 +15,7 @@ import "./styles.css";
 import { h } from "./dom";
 import { GroupSection } from "./group";
 import { ClipIndex, ListenerSet, type PanelModel, readGroups, readRuns, readTraits, UI_TRAITS } from "./models";
+import { AudioFetcher } from "./source";
 import { snapshot } from "./steps";
 import { AudioHub, PlaybackCoordinator, ResizeHub, RunTable, TraitWriter, type ViewContext } from "./view";
 
@@ -39,6 +40,7 @@ function render({ model, el }: RenderProps): () => void {
     resize: new ResizeHub(),
     audio: new AudioHub(),
     writer: new TraitWriter(model),
+    fetcher: new AudioFetcher(model),
     clips: () => index,
   };
   ctx.runs.update(readRuns(model));
@@ -96,6 +98,7 @@ function render({ model, el }: RenderProps): () => void {
     sections.clear();
     ctx.resize.dispose();
     ctx.audio.dispose();
+    ctx.fetcher.dispose();
     root.remove();
   };
 }

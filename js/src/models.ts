@@ -4,8 +4,9 @@
  *
  * The panel lists pages (`_pages`), each page lists clip models (`clips`);
  * both lists hold `"IPY_MODEL_<id>"` references resolved through the widget
- * manager. Clip models never change once created (a re-log makes a new model
- * in the same slot), so only the panel and the pages are listened to.
+ * manager. A clip model's address, metadata and analysis never change (a
+ * re-log makes a new model in the same slot), so the index listens to the
+ * panel and the pages only; a card listens to its clip's `embedded` and `audio`.
  */
 import { decodeArray, type DecodedArray } from "./codecs";
 
@@ -26,6 +27,8 @@ export interface WidgetManagerLike {
 export interface PanelModel extends WidgetModelLike {
   set(name: string, value: unknown): void;
   save_changes(): void;
+  /** A custom message to the kernel; absent in a saved report, where no kernel listens. */
+  send?(content: unknown, callbacks?: unknown, buffers?: unknown): void;
   widget_manager: WidgetManagerLike;
 }
 
@@ -238,7 +241,7 @@ export class ListenerSet {
 
 const PREFIX = "IPY_MODEL_";
 
-function refId(ref: unknown): string {
+export function refId(ref: unknown): string {
   if (typeof ref === "string") return ref.startsWith(PREFIX) ? ref.slice(PREFIX.length) : ref;
   const model = ref as { model_id?: unknown; cid?: unknown } | null;
   return String(model?.model_id ?? model?.cid ?? "");

@@ -1,7 +1,8 @@
 /**
  * Player controls for one audio element: play/pause, seek, skip ±5 s, volume,
  * mute, download. `mirror` adds another play button and time readout (the
- * Analyze dialog's) that act on and follow the same element.
+ * Analyze dialog's) that act on and follow the same element. Play and
+ * download first ask `need`, so that audio not yet in the page is fetched first.
  */
 import { h } from "./dom";
 import { formatTime, showsTenths } from "./format";
@@ -13,8 +14,9 @@ export interface PlayerOptions {
   audio: HTMLAudioElement;
   /** Duration from the clip's metadata, used until the element knows its own. */
   duration: number;
-  downloadUrl: string;
   downloadName: string;
+  /** Whether the audio is there; if not, the owner fetches it and calls `then` once it is. */
+  need: (then: () => void) => boolean;
   signal: AbortSignal;
   /** Called with the playhead on every frame while playing and after every seek. */
   onTime: (seconds: number, duration: number) => void;
@@ -41,6 +43,8 @@ export class PlayerControls {
   private readonly volume: HTMLInputElement;
   private readonly fallbackDuration: number;
   private readonly onTime: PlayerOptions["onTime"];
+  private readonly need: PlayerOptions["need"];
+  private readonly download: HTMLAnchorElement;
   private frame = 0;
 
   constructor(options: PlayerOptions) {
@@ -48,6 +52,7 @@ export class PlayerControls {
     this.audio = audio;
     this.fallbackDuration = options.duration;
     this.onTime = options.onTime;
+    this.need = options.need;
 
     const play = button("aw-play", "Play", "play");
     this.playButtons = [play];
@@ -60,12 +65,13 @@ export class PlayerControls {
     this.volume = range("aw-volume", "Volume", 1, "0.05");
     this.volume.value = String(audio.volume);
     const download = h("a", "aw-btn aw-download", null, {
-      href: options.downloadUrl,
+      href: "#",
       download: options.downloadName,
       "aria-label": "Download",
       title: `Download ${options.downloadName}`,
     });
     setIcon(download, "download");
+    this.download = download;
 
     const transport = h("div", "aw-row aw-transport");
     transport.append(play, back, forward, this.seek);
@@ -74,8 +80,11 @@ export class PlayerControls {
     this.element = h("div", "aw-controls");
     this.element.append(transport, extra);
 
-    const on = (target: EventTarget, type: string, handler: () => void): void =>
+    const on = (target: EventTarget, type: string, handler: (event: Event) => void): void =>
       target.addEventListener(type, handler, { signal });
+    on(download, "click", (event) => {
+      if (!this.need(() => download.click())) event.preventDefault();
+    });
     on(play, "click", () => this.toggle());
     on(back, "click", () => this.seekTo(audio.currentTime - SKIP_SECONDS));
     on(forward, "click", () => this.seekTo(audio.currentTime + SKIP_SECONDS));
@@ -137,8 +146,14 @@ export class PlayerControls {
     this.update(t);
   }
 
+  /** The Blob URL of the audio, once it is there: what Download saves. */
+  setSource(url: string): void {
+    this.download.href = url;
+  }
+
   toggle(): void {
     if (this.audio.paused || this.audio.ended) {
+      if (!this.need(() => this.toggle())) return;
       this.audio.play().catch((err: unknown) => {
         // AbortError: another card started and paused this one before it began.
         if (!(err instanceof DOMException && err.name === "AbortError")) {

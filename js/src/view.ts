@@ -5,6 +5,7 @@
  * Everything here is created in `render` and released by its cleanup.
  */
 import type { ClipIndex, PanelModel, RunInfo } from "./models";
+import type { AudioFetcher } from "./source";
 
 /** Run order (logging order) and colors from `_runs`. */
 export class RunTable {
@@ -140,6 +141,8 @@ export interface ViewContext {
   resize: ResizeHub;
   audio: AudioHub;
   writer: TraitWriter;
+  /** Fetches the audio of clips the embed budget left out of the state. */
+  fetcher: AudioFetcher;
   /** The view's clip index (every run's clips by group and step). */
   clips: () => ClipIndex;
 }

@@ -1,8 +1,13 @@
 // A stand-in for anywidget + the Jupyter widget manager, enough to drive the
-// built bundle: models with get/set/on/off/save_changes, a manager resolving
+// built bundle: models with get/set/on/off/save_changes/send, a manager resolving
 // "IPY_MODEL_<id>" references, and per-view model proxies like anywidget's.
 // `loadState` loads the state of a real panel serialized by tests/panel_state.py.
-// DOM listeners the bundle adds are tracked until removed (`liveListeners`).
+// `kernel` answers the panel's audio requests the way AudioPanel._handle_message does.
+// DOM listeners and timeouts the bundle adds are tracked until removed
+// (`liveListeners`, `pendingTimers`).
+
+// The harness's own timers (model resolution, kernel replies) are not the bundle's.
+const later = window.setTimeout.bind(window);
 
 function deepEqual(a, b) {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -36,14 +41,27 @@ export class FakeModel {
     return this.state[name];
   }
 
+  /** `set(name, value)` or, like one message from the kernel, `set({name: value, ...})`. */
   set(name, value) {
-    const old = this.state[name];
-    this.state[name] = value;
-    if (!deepEqual(old, value)) this.trigger(`change:${name}`);
+    const changes = typeof name === "string" ? { [name]: value } : name;
+    const changed = [];
+    for (const [key, next] of Object.entries(changes)) {
+      const old = this.state[key];
+      this.state[key] = next;
+      // Binary values compare by identity (JSON would see every DataView as {}).
+      const binary = old instanceof DataView || next instanceof DataView;
+      if (binary ? old !== next : !deepEqual(old, next)) changed.push(key);
+    }
+    for (const key of changed) this.trigger(`change:${key}`);
   }
 
   save_changes() {
     this.saves += 1;
+  }
+
+  /** A custom message to the kernel. */
+  send(content, callbacks, buffers) {
+    this.widget_manager.kernel.receive(this, content, buffers);
   }
 
   on(name, callback, context) {
@@ -61,8 +79,93 @@ export class FakeModel {
     );
   }
 
-  trigger(name) {
-    for (const l of [...this.listeners]) if (l.name === name) l.callback.call(l.context, this);
+  /** Call the listeners of `name` with `args` (change events get the model, like Backbone's). */
+  trigger(name, ...args) {
+    const call = args.length ? args : [this];
+    for (const l of [...this.listeners]) if (l.name === name) l.callback.call(l.context, ...call);
+  }
+}
+
+/**
+ * The kernel side of audio requests (AudioPanel._handle_message): answers
+ * `{type: "audio_request", request_id, clip}` sent through the panel with one
+ * `audio_reply` custom message per chunk of the clip's bytes, each with the
+ * chunk as its one buffer, or with `audio_error` for a clip it does not hold.
+ *
+ * `mode`: "answer" (after `delay` ms), "hold" (until `release`), or "drop"
+ * (never, like a saved report, where `send` goes nowhere). `chunkBytes` sets
+ * the chunk size, `reverse` sends the chunks last first, and `extraBytes` is
+ * added to the total each reply announces (a reply that does not add up).
+ * With `stepwise`, replies wait in `outbox` until `deliver(n)` sends n of them.
+ */
+export class FakeKernel {
+  constructor() {
+    this.files = new Map();
+    this.requests = [];
+    this.held = [];
+    this.mode = "answer";
+    this.delay = 0;
+    this.chunkBytes = 16384;
+    this.reverse = false;
+    this.extraBytes = 0;
+    this.stepwise = false;
+    this.outbox = [];
+  }
+
+  /** Clip bytes by clip model id (base64), as AudioPanel keeps them in Python. */
+  serve(files) {
+    for (const [id, b64] of Object.entries(files)) this.files.set(id, base64ToDataView(b64));
+  }
+
+  configure(options) {
+    Object.assign(this, options);
+  }
+
+  receive(model, content) {
+    if (content?.type !== "audio_request") return;
+    this.requests.push(structuredClone(content));
+    if (this.mode === "hold") this.held.push([model, content]);
+    else if (this.mode === "answer") this.answer(model, content);
+  }
+
+  /** Answer the held requests (those for `clip` ids only, if given), last first if `reverse`. */
+  release(clips = null, reverse = false) {
+    const id = (c) => String(c.clip).replace(/^IPY_MODEL_/, "");
+    const now = this.held.filter(([, c]) => !clips || clips.includes(id(c)));
+    this.held = this.held.filter((h) => !now.includes(h));
+    if (reverse) now.reverse();
+    for (const [model, content] of now) this.answer(model, content);
+    return now.length;
+  }
+
+  /** Send the next `n` replies waiting in `outbox` now; returns how many are left. */
+  deliver(n = Infinity) {
+    for (const message of this.outbox.splice(0, n)) message();
+    return this.outbox.length;
+  }
+
+  answer(model, { request_id, clip }) {
+    const id = String(clip).replace(/^IPY_MODEL_/, "");
+    const data = this.files.get(id);
+    const send = (content, buffers = []) => {
+      const message = () => model.trigger("msg:custom", content, buffers);
+      if (this.stepwise) this.outbox.push(message);
+      else later(message, this.delay);
+    };
+    if (!data) {
+      const message = "this clip is no longer in the panel (it was replaced or closed)";
+      send({ type: "audio_error", request_id, message });
+      return;
+    }
+    const chunks = Math.max(1, Math.ceil(data.byteLength / this.chunkBytes));
+    const order = [...Array(chunks).keys()];
+    if (this.reverse) order.reverse();
+    for (const i of order) {
+      const start = i * this.chunkBytes;
+      const part = new Uint8Array(data.buffer, data.byteOffset + start, Math.min(this.chunkBytes, data.byteLength - start));
+      const content = { type: "audio_reply", request_id, clip: id, chunk: i, chunks, bytes: data.byteLength + this.extraBytes };
+      send(content, [new DataView(part.slice().buffer)]);
+    }
   }
 }
 
@@ -70,6 +173,7 @@ class FakeManager {
   constructor() {
     this.models = new Map();
     this.next = 1;
+    this.kernel = new FakeKernel();
   }
 
   create(state, id = `m${this.next++}`) {
@@ -82,7 +186,7 @@ class FakeManager {
     const model = this.models.get(id);
     // Asynchronous like the real manager.
     return new Promise((resolve, reject) =>
-      setTimeout(() => (model ? resolve(model) : reject(new Error(`no model ${id}`))), 0),
+      later(() => (model ? resolve(model) : reject(new Error(`no model ${id}`))), 0),
     );
   }
 }
@@ -169,12 +273,34 @@ function trackListeners() {
   return live;
 }
 
+/** Record every setTimeout made by the bundle until it runs or is cleared. */
+function trackTimers() {
+  const pending = new Set();
+  const clear = window.clearTimeout.bind(window);
+  window.setTimeout = (callback, ms, ...args) => {
+    if (!fromBundle() || typeof callback !== "function") return later(callback, ms, ...args);
+    const id = later(() => {
+      pending.delete(id);
+      callback(...args);
+    }, ms);
+    pending.add(id);
+    return id;
+  };
+  window.clearTimeout = (id) => {
+    pending.delete(id);
+    clear(id);
+  };
+  return pending;
+}
+
 // anywidget's model proxy: listeners are tagged with the view's context.
-function modelProxy(model, context) {
+// `kernel: false` leaves `send` out, as a saved report's loader does.
+function modelProxy(model, context, kernel = true) {
   return {
     get: model.get.bind(model),
     set: model.set.bind(model),
     save_changes: model.save_changes.bind(model),
+    ...(kernel ? { send: model.send.bind(model) } : {}),
     on(name, callback) {
       model.on(name, callback, context);
     },
@@ -240,6 +366,8 @@ export class Harness {
       revoke(url);
     };
     this.domListeners = trackListeners();
+    this.pendingTimers = trackTimers();
+    this.kernel = this.manager.kernel;
   }
 
   /**
@@ -304,14 +432,17 @@ export class Harness {
     page.set("clips", clips);
   }
 
-  /** Render one view into a new container of `width` (CSS, default full width). */
-  async render(width) {
+  /**
+   * Render one view into a new container of `width` (CSS, default full width);
+   * `{kernel: false}`: a view with no kernel behind it (a saved report).
+   */
+  async render(width, { kernel = true } = {}) {
     const el = document.createElement("div");
     el.className = "view";
     if (width) el.style.width = width;
     this.container.appendChild(el);
     const context = { view: this.views.length };
-    const cleanup = await this.widget.render({ model: modelProxy(this.panel, context), el });
+    const cleanup = await this.widget.render({ model: modelProxy(this.panel, context, kernel), el });
     this.views.push({ el, context, cleanup, cleaned: false });
     return this.views.length - 1;
   }

@@ -3,6 +3,8 @@
  * from its inlined source (a Blob URL, which works from file://), inject its
  * CSS once, run `initialize` once per model and `render` once per view with a
  * model proxy whose listeners are tagged with the view, as anywidget does.
+ * The proxy has no `send`: with no kernel behind a report, a front end can
+ * tell at once that what is not in the saved state cannot be fetched.
  */
 import type { Callback, StaticModel } from "./manager";
 
@@ -11,7 +13,6 @@ export interface ModelProxy {
   get(name: string): unknown;
   set(key: string | Record<string, unknown>, value?: unknown): void;
   save_changes(): void;
-  send(content?: unknown, callbacks?: unknown, buffers?: unknown): void;
   on(name: string, callback: Callback): void;
   off(name?: string | null, callback?: Callback | null): void;
   widget_manager: StaticModel["widget_manager"];
@@ -37,7 +38,6 @@ function proxy(model: StaticModel, context: object): ModelProxy {
     get: (name) => model.get(name),
     set: (key, value) => model.set(key, value),
     save_changes: () => model.save_changes(),
-    send: () => model.send(),
     on: (name, callback) => model.on(name, callback, context),
     off: (name, callback) => model.off(name ?? null, callback ?? null, context),
     widget_manager: model.widget_manager,

@@ -1,0 +1,144 @@
+/**
+ * The audio of a clip: the bytes in its model's state or, for a clip the
+ * panel's embed budget left out (`embedded: false`, `audio` empty), fetched
+ * from the kernel through the panel model:
+ *
+ *   view → kernel  {type: "audio_request", request_id, clip: "IPY_MODEL_<id>"}
+ *   kernel → view  {type: "audio_reply", request_id, clip, chunk, chunks, bytes} + one buffer, per chunk
+ *                  {type: "audio_error", request_id, message}
+ *
+ * Fetched bytes are kept per clip model (shared by every view), and so is a
+ * fetch in flight: a clip is fetched once. Each view has its own
+ * `AudioFetcher`: its request ids, its reply listener and its timers, all
+ * released by `dispose`.
+ */
+import { asBytes } from "./codecs";
+import { ListenerSet, type PanelModel, refId, type WidgetModelLike } from "./models";
+
+/** A request fails when no chunk arrived for this long. */
+export const TIMEOUT_MS = 15_000;
+
+export const LOADING = "Audio not embedded: loading from the kernel\u2026";
+export const NO_KERNEL = "Audio not embedded in this report; re-run the notebook or raise embed=";
+/** The rejection of a fetch whose view closed first (another view waiting for it asks again). */
+export const CLOSED = new Error("closed");
+
+/** Request ids: unique per page, and across browser tabs on one kernel (every view sees every reply). */
+const PREFIX = Math.random().toString(36).slice(2);
+let requests = 0;
+
+const fetched = new WeakMap<object, Uint8Array>();
+const inflight = new WeakMap<object, Promise<Uint8Array>>();
+
+/** The clip's bytes if the page has them (in its state, or fetched before), else null. */
+export function bytesOf(model: WidgetModelLike): Uint8Array | null {
+  const own = asBytes(model.get("audio"));
+  if (own?.byteLength || model.get("embedded") !== false) return own ?? new Uint8Array(0);
+  return fetched.get(model) ?? null;
+}
+
+interface Reply {
+  type?: unknown;
+  request_id?: unknown;
+  clip?: unknown;
+  chunk: number;
+  chunks: number;
+  bytes: number;
+  message?: unknown;
+}
+
+/** A request in flight: takes each reply, or stops with an error. */
+interface Request {
+  take(reply: Reply, part: Uint8Array | null): void;
+  stop(err: Error): void;
+}
+
+export class AudioFetcher {
+  private readonly requests = new Map<string, Request>();
+  private readonly listeners = new ListenerSet();
+  private closed = false;
+
+  constructor(private readonly panel: PanelModel) {
+    this.listeners.on(panel, "msg:custom", (reply, buffers) =>
+      this.requests.get(String((reply as Reply)?.request_id))?.take(reply as Reply, asBytes((buffers as unknown[])?.[0])),
+    );
+  }
+
+  /** Whether a kernel may answer: a saved report's model has no `send`. */
+  live(): boolean {
+    return typeof this.panel.send === "function";
+  }
+
+  /** The bytes of clip model `model` (id `id`): from the page, a fetch in flight (any view's), or a new request. */
+  async bytes(id: string, model: WidgetModelLike): Promise<Uint8Array> {
+    const have = bytesOf(model);
+    if (have) return have;
+    let job = inflight.get(model);
+    if (!job) {
+      inflight.set(model, (job = this.request(id)));
+      job.then(
+        (bytes) => fetched.set(model, bytes) && inflight.delete(model),
+        () => inflight.delete(model),
+      );
+    }
+    try {
+      return await job;
+    } catch (err) {
+      if (err === CLOSED && !this.closed) return this.bytes(id, model);
+      throw err;
+    }
+  }
+
+  /** Drop every request in flight (replies to them are ignored) and stop listening. */
+  dispose(): void {
+    this.closed = true;
+    this.listeners.off();
+    for (const request of this.requests.values()) request.stop(CLOSED);
+  }
+
+  private request(clip: string): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) throw CLOSED;
+      if (!this.panel.send) throw new Error(NO_KERNEL);
+      const id = `${PREFIX}-${++requests}`;
+      const parts: Uint8Array[] = [];
+      let got = 0;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stop = (err: Error | null, bytes?: Uint8Array): void => {
+        clearTimeout(timer);
+        this.requests.delete(id);
+        if (err) reject(err);
+        else resolve(bytes as Uint8Array);
+      };
+      /** No progress for TIMEOUT_MS: no kernel answers. */
+      const arm = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => stop(new Error(NO_KERNEL)), TIMEOUT_MS);
+      };
+      const fail = (why: string): void => stop(new Error(`Cannot load the audio: ${why}`));
+      const take = (reply: Reply, part: Uint8Array | null): void => {
+        const { chunk, chunks } = reply;
+        if (reply.type === "audio_error") return fail(String(reply.message));
+        if (reply.type !== "audio_reply") return;
+        if (refId(reply.clip) !== clip || !part || !(chunk >= 0 && chunk < chunks)) {
+          return fail(`a bad reply for chunk ${chunk} of ${chunks}`);
+        }
+        if (!parts[chunk]) got++;
+        parts[chunk] = part;
+        if (got < chunks) return arm();
+        const size = parts.reduce((n, p) => n + p.byteLength, 0);
+        if (size !== reply.bytes) return fail(`got ${size} bytes, expected ${reply.bytes}`);
+        const out = new Uint8Array(size);
+        let at = 0;
+        for (const p of parts) {
+          out.set(p, at);
+          at += p.byteLength;
+        }
+        stop(null, out);
+      };
+      this.requests.set(id, { take, stop });
+      arm();
+      this.panel.send({ type: "audio_request", request_id: id, clip: `IPY_MODEL_${clip}` });
+    });
+  }
+}
