@@ -315,6 +315,39 @@ def test_keyboard_moves_the_step_slider(loaded: Harness) -> None:
     assert h.card_steps(SPEECH) == ["0", "0"]
 
 
+def test_step_change_shows_each_clip_whole(harness: Harness) -> None:
+    clips = standard_clips()
+    harness.add_page(clips)
+    harness.render()
+    expect_count(harness.cards(SPEECH), 2)
+    audio = {(c["run"], c["group"], c["step"]): c["audio"] for c in clips}
+    for step in (0, 100, 0):
+        harness.slider(SPEECH).fill("0" if step == 0 else "1")
+        harness.page.wait_for_function(
+            "s => [...document.querySelectorAll('.aw-card')].every(c => c.dataset.step === s)",
+            arg=str(step),
+        )
+        for run in ("baseline", "bigger-model"):
+            card = harness.card(SPEECH, run)
+            assert card.get_attribute("aria-label") == f"{run}, step {step}"
+            assert card.locator(".aw-card-step").text_content() == f"step {step}"
+            assert card.locator(".aw-caption").text_content() == f"hello at {step}"
+            link = card.get_by_label("Download")
+            assert f"-step{step}" in link.get_attribute("download")
+            href = link.get_attribute("href")
+            assert href.startswith("blob:")
+            assert card.locator("audio").get_attribute("src") == href
+            got = harness.js(
+                """async href => {
+                    const buf = new Uint8Array(await (await fetch(href)).arrayBuffer());
+                    let s = ""; for (const b of buf) s += String.fromCharCode(b); return btoa(s);
+                }""",
+                href,
+            )
+            assert base64.b64decode(got) == base64.b64decode(audio[(run, SPEECH, step)])
+            assert card.get_by_label("Seek").input_value() == "0"
+
+
 # -- (b) player ------------------------------------------------------------------------------------
 
 

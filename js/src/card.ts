@@ -26,7 +26,8 @@ function channelLabel(channels: number): string {
 }
 
 export class Card {
-  readonly element: HTMLDivElement;
+  /** The card's element: a new one for every clip shown (its content is kept when the card is reused). */
+  element: HTMLDivElement;
   private readonly audio: HTMLAudioElement;
   /** The Blob URL of the clip's bytes, once they are here. */
   private url = "";
@@ -41,6 +42,9 @@ export class Card {
   private readonly controller = new AbortController();
   private readonly swatch: HTMLSpanElement;
   private readonly runName: HTMLSpanElement;
+  private readonly stepLabel: HTMLSpanElement;
+  private readonly info: HTMLDivElement;
+  private caption: HTMLDivElement | null = null;
   private readonly waveform: Waveform;
   private readonly player: PlayerControls;
   private readonly analyzeButton: HTMLButtonElement;
@@ -56,22 +60,16 @@ export class Card {
   seekOverride: ((seconds: number) => void) | null = null;
 
   constructor(
-    readonly entry: ClipEntry,
+    public entry: ClipEntry,
     private readonly ctx: ViewContext,
   ) {
     const { run, group, step, index, meta } = entry;
     const signal = this.controller.signal;
     const color = ctx.runs.color(run);
 
-    const el = h("div", "aw-card", null, {
-      "data-run": run,
-      "data-group": group,
-      "data-step": String(step),
-      "data-index": String(index),
-      role: "group",
-      "aria-label": `${run}, step ${step}${index > 0 ? `, clip ${index}` : ""}`,
-    });
+    const el = h("div", "aw-card", null, { role: "group" });
     this.element = el;
+    this.label(entry);
 
     const head = h("div", "aw-card-head");
     this.swatch = h("span", "aw-swatch", null, { "aria-hidden": "true" });
@@ -80,24 +78,18 @@ export class Card {
     this.analyzeButton.append(icon("analyze"), "Analyze");
     this.analyzeButton.addEventListener("click", () => this.openAnalyze(), { signal });
     const badge = span("aw-badge", "reference");
-    head.append(this.swatch, this.runName, badge, span("aw-card-step", `step ${step}`), this.analyzeButton);
+    this.stepLabel = span("aw-card-step", `step ${step}`);
+    head.append(this.swatch, this.runName, badge, this.stepLabel, this.analyzeButton);
     el.append(head);
 
-    if (meta.caption) el.append(h("div", "aw-caption", meta.caption, { title: meta.caption }));
-
     const info = h("div", "aw-meta");
-    info.append(span("aw-duration", formatDuration(meta.duration)));
-    if (meta.encoding) info.append(span("aw-encoding", meta.encoding));
-    const rate = formatSampleRate(meta.sample_rate);
-    if (rate) info.append(span("aw-rate", rate));
-    const channels = channelLabel(meta.channels);
-    if (channels) info.append(span("aw-channels", channels));
+    this.info = info;
     this.gainLabel = span("aw-gain", "");
     this.gainLabel.hidden = true;
     this.remote = span("aw-remote", "not embedded");
     this.remote.title = "Beyond the embed budget: fetched from the kernel";
-    info.append(this.gainLabel, this.remote);
     el.append(info);
+    this.describe(meta);
 
     this.status = h("div", "aw-status", null, { role: "status" });
     this.statusText = span("", "");
@@ -118,8 +110,7 @@ export class Card {
       { signal },
     );
     this.elementGain = new ElementGain(this.audio, ctx.audio);
-    // For tests and debugging: the gain loudness matching applies to this card's audio (null: none yet).
-    Object.assign(el, { awPlaybackGain: () => this.elementGain.value() });
+    this.expose();
 
     this.waveform = new Waveform(peaksOf(entry.model), color, ctx.resize, signal, (fraction) =>
       this.seekOverride
@@ -144,12 +135,110 @@ export class Card {
     });
     el.append(this.status, this.waveform.element, this.player.element, this.audio);
     this.setRunColor(color);
+    this.listen();
+  }
+
+  /** For tests and debugging: the gain loudness matching applies to this card's audio (null: none yet). */
+  private expose(): void {
+    Object.assign(this.element, { awPlaybackGain: () => this.elementGain.value() });
+  }
+
+  /** The card's data attributes and accessible name for `entry`. */
+  private label(entry: ClipEntry): void {
+    const { run, group, step, index } = entry;
+    const d = this.element.dataset;
+    d.run = run;
+    d.group = group;
+    d.step = String(step);
+    d.index = String(index);
+    this.element.setAttribute("aria-label", `${run}, step ${step}${index > 0 ? `, clip ${index}` : ""}`);
+  }
+
+  /** Caption and the metadata line (duration, encoding, rate, channels) of a clip. */
+  private describe(meta: ClipEntry["meta"]): void {
+    this.caption?.remove();
+    this.caption = meta.caption ? h("div", "aw-caption", meta.caption, { title: meta.caption }) : null;
+    if (this.caption) this.info.before(this.caption);
+    const parts = [span("aw-duration", formatDuration(meta.duration))];
+    if (meta.encoding) parts.push(span("aw-encoding", meta.encoding));
+    const rate = formatSampleRate(meta.sample_rate);
+    if (rate) parts.push(span("aw-rate", rate));
+    const channels = channelLabel(meta.channels);
+    if (channels) parts.push(span("aw-channels", channels));
+    this.info.replaceChildren(...parts, this.gainLabel, this.remote);
+  }
+
+  /** Follow the clip model's `embedded` and `audio`, and use its bytes if they are in the page. */
+  private listen(): void {
     const sync = (): void => this.sync();
-    this.listeners.on(entry.model, "change:embedded", sync);
-    this.listeners.on(entry.model, "change:audio", sync);
+    this.listeners.on(this.entry.model, "change:embedded", sync);
+    this.listeners.on(this.entry.model, "change:audio", sync);
     this.sync();
     // In a saved report no kernel can send what was not embedded: say so at once.
-    if (!this.url && !ctx.fetcher.live()) this.setStatus("failed", NO_KERNEL);
+    if (!this.url && !this.ctx.fetcher.live()) this.setStatus("failed", NO_KERNEL);
+  }
+
+  /**
+   * Whether this card can show another clip exactly as a new card would: nothing
+   * plays, loads, has focus or was changed by the user (volume, Analyze, gain graph).
+   */
+  reusable(): boolean {
+    const a = this.audio;
+    return (
+      !this.dialog &&
+      !this.loading &&
+      !this.after &&
+      this.tab === 0 &&
+      a.paused &&
+      a.currentTime === 0 &&
+      a.volume === 1 &&
+      !a.muted &&
+      this.elementGain.value() === null &&
+      !this.element.contains(document.activeElement)
+    );
+  }
+
+  /** Show another clip in this card (see `reusable`): what a new card for `entry` would show. */
+  show(entry: ClipEntry): void {
+    if (entry === this.entry) return;
+    this.listeners.off();
+    this.dropAudio(bytesOf(entry.model) !== null);
+    this.entry = entry;
+    this.seekOverride = null;
+    // A new element, as a new card would have, holding this card's content.
+    const old = this.element;
+    const el = h("div", "aw-card", null, { role: "group" });
+    old.before(el); // moved between connected parents: the audio element never leaves the document
+    el.append(...old.childNodes);
+    old.remove();
+    this.element = el;
+    this.expose();
+    this.label(entry);
+    const { run, group, step, index, meta } = entry;
+    this.runName.textContent = run;
+    this.runName.title = run;
+    this.stepLabel.textContent = `step ${step}`;
+    this.describe(meta);
+    this.waveform.setPeaks(peaksOf(entry.model));
+    this.player.setClip(meta.duration, downloadName(run, group, step, index, meta.ext));
+    this.setRunColor(this.ctx.runs.color(run));
+    this.listen();
+  }
+
+  /**
+   * Forget the current clip's audio: no source, no Blob URL, playhead at the start.
+   * `replaced`: a new source is set right after, which resets the element by itself.
+   */
+  private dropAudio(replaced = false): void {
+    this.loading = null;
+    this.after = null;
+    if (!replaced && (this.url || this.audio.hasAttribute("src"))) {
+      this.audio.pause();
+      this.audio.removeAttribute("src");
+      this.audio.load();
+    }
+    if (this.url) URL.revokeObjectURL(this.url);
+    this.url = "";
   }
 
   /**
@@ -307,9 +396,7 @@ export class Card {
     this.audio.pause();
     this.elementGain.dispose();
     this.ctx.playback.delete(this.audio);
-    this.audio.removeAttribute("src");
-    this.audio.load();
-    if (this.url) URL.revokeObjectURL(this.url);
+    this.dropAudio();
     this.element.remove();
   }
 }

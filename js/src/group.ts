@@ -220,16 +220,29 @@ export class GroupSection {
     const entries = [...refs, ...this.sorted(atStep.filter((e) => !refs.length || e.run !== ref))];
 
     const keep = new Set(entries.map((e) => e.id));
+    // Cards whose clip leaves: reused for a clip that comes (the same run's first) when
+    // nothing about them differs from a new card, else disposed.
+    const spare: Card[] = [];
     for (const [id, card] of this.cards) {
       if (!keep.has(id)) {
-        card.dispose();
         this.cards.delete(id);
+        if (card.reusable()) spare.push(card);
+        else card.dispose();
       }
     }
+    const reuse = (entry: ClipEntry): Card | null => {
+      let i = spare.findIndex((c) => c.entry.run === entry.run && c.entry.index === entry.index);
+      if (i < 0) i = spare.findIndex((c) => c.entry.run === entry.run);
+      if (i < 0) i = spare.length - 1;
+      if (i < 0) return null;
+      const [card] = spare.splice(i, 1) as [Card];
+      card.show(entry);
+      return card;
+    };
     this.order = entries.map((entry, i) => {
       let card = this.cards.get(entry.id);
       if (!card) {
-        card = new Card(entry, this.ctx);
+        card = reuse(entry) ?? new Card(entry, this.ctx);
         this.cards.set(entry.id, card);
       }
       // Move only what is out of place, so playing cards stay where they are.
@@ -237,6 +250,7 @@ export class GroupSection {
       card.setReference(i < refs.length);
       return card;
     });
+    for (const card of spare) card.dispose();
     this.selected = this.order.find((c) => c.entry.run === state.selectedRun) ?? this.order[0] ?? null;
     for (const card of this.order) card.setSelected(card === this.selected);
 

@@ -41,7 +41,7 @@ export class PlayerControls {
   private readonly muteButton: HTMLButtonElement;
   private readonly seek: HTMLInputElement;
   private readonly volume: HTMLInputElement;
-  private readonly fallbackDuration: number;
+  private fallbackDuration: number;
   private readonly onTime: PlayerOptions["onTime"];
   private readonly need: PlayerOptions["need"];
   private readonly download: HTMLAnchorElement;
@@ -144,6 +144,16 @@ export class PlayerControls {
     const t = Math.min(this.duration(), Math.max(0, Number.isFinite(seconds) ? seconds : 0));
     this.audio.currentTime = t;
     this.update(t);
+  }
+
+  /** Another clip (its metadata duration and download name), its audio not there yet. */
+  setClip(duration: number, downloadName: string): void {
+    this.fallbackDuration = duration;
+    const download = this.download;
+    download.href = "#";
+    download.download = downloadName;
+    download.title = `Download ${downloadName}`;
+    this.update(0);
   }
 
   /** The Blob URL of the audio, once it is there: what Download saves. */

@@ -10,9 +10,13 @@ export class Waveform {
   private readonly canvas: HTMLCanvasElement;
   private readonly played: HTMLDivElement;
   private color: string;
+  private context: CanvasRenderingContext2D | null = null;
+  /** The canvas's CSS size, measured when the ResizeObserver reports it (never read after a DOM write). */
+  private cssWidth = 0;
+  private cssHeight = 0;
 
   constructor(
-    private readonly peaks: DecodedArray | null,
+    private peaks: DecodedArray | null,
     color: string,
     private readonly resize: ResizeHub,
     signal: AbortSignal,
@@ -31,7 +35,18 @@ export class Waveform {
       },
       { signal },
     );
-    resize.observe(this.canvas, () => this.draw());
+    resize.observe(this.canvas, () => {
+      this.cssWidth = this.canvas.clientWidth;
+      this.cssHeight = this.canvas.clientHeight;
+      this.draw();
+    });
+  }
+
+  /** Show another clip's peaks (drawn at the size last measured). */
+  setPeaks(peaks: DecodedArray | null): void {
+    this.peaks = peaks;
+    this.setProgress(0);
+    this.draw();
   }
 
   setColor(color: string): void {
@@ -47,9 +62,8 @@ export class Waveform {
 
   draw(): void {
     const canvas = this.canvas;
-    const ctx = canvas.getContext("2d");
-    const cssWidth = canvas.clientWidth;
-    const cssHeight = canvas.clientHeight;
+    const ctx = (this.context ??= canvas.getContext("2d"));
+    const { cssWidth, cssHeight } = this;
     if (!ctx || cssWidth === 0 || cssHeight === 0) return;
     const dpr = window.devicePixelRatio || 1;
     const width = Math.round(cssWidth * dpr);
@@ -63,6 +77,7 @@ export class Waveform {
     const data = this.peaks.data;
     ctx.fillStyle = this.color || getComputedStyle(canvas).color;
     const lane = height / channels;
+    ctx.beginPath();
     for (let c = 0; c < channels; c++) {
       const mid = lane * (c + 0.5);
       const half = Math.max(1, lane / 2 - dpr);
@@ -80,9 +95,10 @@ export class Waveform {
         if (hi < lo) continue;
         const top = mid - (hi / FULL_SCALE) * half;
         const bottom = mid - (lo / FULL_SCALE) * half;
-        ctx.fillRect(x, top, 1, Math.max(dpr, bottom - top));
+        ctx.rect(x, top, 1, Math.max(dpr, bottom - top));
       }
     }
+    ctx.fill();
   }
 
   dispose(): void {

@@ -3,8 +3,10 @@
  * end uses of a Jupyter model (`get`, `set`, `on`, `off`, `save_changes`,
  * `send`, `widget_manager.get_model`) with no kernel behind it.
  *
- * Models are created on first `get_model`, with their base64 buffers decoded
- * into `DataView`s at their buffer paths (as ipywidgets' `put_buffers` does).
+ * Models are created on first `get_model`; their base64 buffers are decoded
+ * into `DataView`s at their buffer paths (as ipywidgets' `put_buffers` does)
+ * on the first `get` of the trait that holds them, so a page of many clips
+ * decodes only the audio it shows.
  * `set` changes the value and fires `change:<name>` then `change` at once, so
  * every view of a model follows; `save_changes` has nothing to sync to.
  */
@@ -31,6 +33,9 @@ interface Listener {
 
 /** Bytes of a base64 string as a `DataView` over a buffer of their own. */
 export function decodeBase64(b64: string): DataView {
+  // Native where the browser has it (no intermediate binary string).
+  const native = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
+  if (native) return new DataView(native(b64).buffer);
   const raw = atob(b64);
   const bytes = new Uint8Array(raw.length);
   for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
@@ -72,17 +77,36 @@ export function sameValue(a: unknown, b: unknown): boolean {
 export class StaticModel {
   private readonly state: Record<string, unknown>;
   private listeners: Listener[] = [];
+  /** Buffers not decoded yet, by the trait they belong to: decoded on that trait's first `get` or `set`. */
+  private readonly pending = new Map<string, SavedBuffer[]>();
 
   constructor(
     readonly model_id: string,
     readonly widget_manager: StaticManager,
     state: Record<string, unknown>,
+    buffers: SavedBuffer[] = [],
   ) {
     this.state = state;
+    for (const buffer of buffers) {
+      if (buffer.path.length === 0) throw new Error("a buffer path cannot be empty");
+      const name = String(buffer.path[0]);
+      const list = this.pending.get(name);
+      if (list) list.push(buffer);
+      else this.pending.set(name, [buffer]);
+    }
   }
 
   get(name: string): unknown {
+    this.decode(name);
     return this.state[name];
+  }
+
+  /** Put the decoded buffers of trait `name` in place, once. */
+  private decode(name: string): void {
+    const buffers = this.pending.get(name);
+    if (!buffers) return;
+    this.pending.delete(name);
+    for (const { path, data } of buffers) putAt(this.state, path, decodeBase64(data));
   }
 
   /** `set(name, value)` or `set({name: value, ...})`: changes fire at once, for every view. */
@@ -90,6 +114,7 @@ export class StaticModel {
     const changes = typeof key === "string" ? { [key]: value } : key;
     const changed: string[] = [];
     for (const [name, next] of Object.entries(changes)) {
+      this.decode(name);
       if (sameValue(this.state[name], next)) continue;
       this.state[name] = next;
       changed.push(name);
@@ -155,9 +180,7 @@ export class StaticManager {
     if (model) return model;
     const saved = this.saved.get(id);
     if (!saved) throw new Error(`widget model ${id} is not in this report's saved state`);
-    const state = saved.state;
-    for (const { path, data } of saved.buffers ?? []) putAt(state, path, decodeBase64(data));
-    model = new StaticModel(id, this, state);
+    model = new StaticModel(id, this, saved.state, saved.buffers);
     this.models.set(id, model);
     this.saved.delete(id); // the base64 text is no longer needed
     return model;
