@@ -364,8 +364,6 @@ def test_importing_audiowidget_does_not_import_bqplot():
 
 
 def test_panel_method_returns_the_same_figure():
-    if not hasattr(aw.AudioPanel, "trends"):
-        pytest.skip("AudioPanel.trends is not part of this version of widget.py")
     panel = logged_panel()
     fig = panel.trends("rms", "tts/hello")
     assert isinstance(fig, TrendsFigure)
