@@ -86,6 +86,23 @@ _TINY = 1e-20
 # numpy's FFT releases the GIL: blocks of frames are transformed on every core.
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
 _POOL: ThreadPoolExecutor | None = None
+_FFT: Any = None
+
+
+def _fft() -> Any:
+    """``scipy.fft`` when SciPy is installed, else ``numpy.fft``: the same pocketfft algorithm.
+
+    SciPy's build transforms several rows at once with SIMD, which makes the
+    analysis 2-3x faster; the results agree to float32 rounding.
+    """
+    global _FFT
+    if _FFT is None:
+        try:
+            import scipy.fft as module
+        except ImportError:  # SciPy is optional
+            module = np.fft
+        _FFT = module
+    return _FFT
 
 
 def _each_block(fn: Callable[[int, int], None], total: int, size: int) -> None:
@@ -184,6 +201,13 @@ def waveform_peaks(samples: npt.ArrayLike, buckets: int) -> npt.NDArray[np.int16
     x = np.asarray(samples)
     if x.ndim == 1:
         x = x[:, None]
+    return _quantize_peaks(*_bucket_extremes(x, buckets))
+
+
+def _bucket_extremes(
+    x: npt.NDArray[Any], buckets: int
+) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """Min and max of ``min(buckets, frames)`` equal slices of ``x`` (frames, channels)."""
     frames = x.shape[0]
     if frames == 0:
         raise ValueError("cannot compute waveform peaks of an empty clip")
@@ -191,8 +215,10 @@ def waveform_peaks(samples: npt.ArrayLike, buckets: int) -> npt.NDArray[np.int16
         raise ValueError(f"buckets must be at least 1, got {buckets}")
     n = min(buckets, frames)
     starts = (np.arange(n, dtype=np.int64) * frames) // n
-    lows = np.minimum.reduceat(x, starts, axis=0)
-    highs = np.maximum.reduceat(x, starts, axis=0)
+    return np.minimum.reduceat(x, starts, axis=0), np.maximum.reduceat(x, starts, axis=0)
+
+
+def _quantize_peaks(lows: npt.NDArray[Any], highs: npt.NDArray[Any]) -> npt.NDArray[np.int16]:
     pairs = np.stack([lows.T, highs.T], axis=-1).astype(np.float64)
     return np.round(np.clip(pairs, -1.0, 1.0) * 32767).astype(np.int16)
 
@@ -282,13 +308,14 @@ def spectrum_frames(
     starts = first[wide]
     narrow = ~wide
     binned = np.empty((n_frames, bins), dtype=np.float32)
+    fft = _fft()
 
     def transform(c0: int, c1: int) -> None:  # one block of frames, fully vectorized
         power = np.zeros((c1 - c0, half + 1), dtype=np.float32)
         for ch in range(x.shape[1]):
             segment = padded[c0 * hop : (c1 - 1) * hop + n_fft, ch]
             framed = sliding_window_view(segment, n_fft)[::hop] * window
-            spectrum = np.fft.rfft(framed, axis=1)
+            spectrum = fft.rfft(framed, axis=1)
             power += spectrum.real**2 + spectrum.imag**2
         power /= x.shape[1]
         out = binned[c0:c1]
@@ -357,41 +384,62 @@ def k_weighting(
     return [shelf, highpass]
 
 
-def _k_weighted(x: Float32Array, sample_rate: int) -> Float32Array:
-    """K-weighted ``x`` (frames, channels), by FFT overlap-add.
+def _k_weighted(
+    x: Float32Array, sample_rate: int, segment: int | None = None
+) -> npt.NDArray[np.float32]:
+    """K-weighted ``x`` (frames, channels), by FFT overlap-save.
 
     The filters' frequency response is evaluated exactly on the FFT grid, and
-    their impulse response has decayed below 1e-11 after the 0.1 s of padding
-    each block gets, so the result equals the recursive IIR filter to float32
-    precision, with no Python loop over samples (blocks go 64 at a time).
+    their impulse response has decayed below 1e-11 within the (at least) 0.1 s
+    of history each block is transformed with, so the result equals the
+    recursive IIR filter to float32 precision, with no Python loop over
+    samples (blocks go 16 at a time, on every core).
+
+    With ``segment``, returns instead the energy (sum of squares) of each
+    ``segment`` samples of the output, ``(segments, channels)``, computed
+    block by block while the output is in cache; the last segment holds what
+    is left of the clip.
     """
     frames, channels = x.shape
     tail = max(1, round(0.1 * sample_rate))
     n_fft = 1 << max(12, (4 * tail - 1).bit_length())  # blocks about 3x longer than the tail
     block = n_fft - tail
+    if segment is not None:
+        block -= block % segment  # whole segments per block (segments are 0.1 s, like the tail)
+    history = n_fft - block
     z = np.exp(2j * np.pi * np.arange(n_fft // 2 + 1) / n_fft)
     response = np.ones_like(z)
     for b, a in k_weighting(sample_rate):
         response *= _biquad_response(b, a, z)
     gain = response.astype(np.complex64)
     n_blocks = -(-frames // block)
-    padded = np.zeros((n_blocks * block, channels), dtype=np.float32)
-    padded[:frames] = x
-    heads = np.zeros(((n_blocks + 1) * block, channels), dtype=np.float32)
-    tails = np.zeros_like(heads)  # what each block spills into the next one
+    padded = np.zeros((channels, history + n_blocks * block), dtype=np.float32)
+    padded[:, history : history + frames] = x.T
+    per_block = 1 if segment is None else block // segment
+    out = np.empty((channels, n_blocks * (block if segment is None else per_block)), np.float32)
+    fft = _fft()
 
     def filter_blocks(b0: int, b1: int) -> None:
         for ch in range(channels):
-            blocks = padded[b0 * block : b1 * block, ch].reshape(b1 - b0, block)
-            y = np.fft.irfft(np.fft.rfft(blocks, n=n_fft, axis=1) * gain, n=n_fft, axis=1)
-            heads[b0 * block : b1 * block, ch] = y[:, :block].ravel()
-            spill = np.zeros((b1 - b0, block), dtype=np.float32)
-            spill[:, :tail] = y[:, block:]
-            tails[(b0 + 1) * block : (b1 + 1) * block, ch] = spill.ravel()
+            # each block with the history before it; its first `history` outputs wrap around
+            window = padded[ch, b0 * block : b1 * block + history]
+            blocks = sliding_window_view(window, n_fft)[::block]
+            y = fft.irfft(fft.rfft(blocks, axis=1) * gain, n=n_fft, axis=1)[:, history:]
+            if segment is None:
+                out[ch, b0 * block : b1 * block].reshape(b1 - b0, block)[:] = y
+                continue
+            left = frames - b0 * block  # the filter rings on past the clip's end: not counted
+            if left < (b1 - b0) * block:
+                y[left // block, left % block :] = 0
+                y[left // block + 1 :] = 0
+            parts = y.reshape(b1 - b0, per_block, segment)
+            out[ch, b0 * per_block : b1 * per_block] = np.einsum(
+                "ijk,ijk->ij", parts, parts
+            ).ravel()
 
     _each_block(filter_blocks, n_blocks, _BLOCKS_PER_CHUNK)
-    heads += tails
-    return heads[:frames]
+    result: npt.NDArray[np.float32] = (out if segment is not None else out[:, :frames]).T
+    return result
 
 
 def integrated_loudness(samples: npt.ArrayLike, sample_rate: int) -> float | None:
@@ -409,19 +457,41 @@ def integrated_loudness(samples: npt.ArrayLike, sample_rate: int) -> float | Non
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim == 1:
         x = x[:, None]
-    frames, channels = x.shape
-    block, step = 0.4, 0.1
-    duration = frames / sample_rate
-    if duration < block:
+    if x.shape[0] < 0.4 * sample_rate:
         return None
-    y = _k_weighted(x, sample_rate)
-    energy = np.zeros((frames + 1, channels))
-    np.cumsum(np.square(y), axis=0, dtype=np.float64, out=energy[1:])
-    n_blocks = round((duration - block) / step) + 1
-    j = np.arange(n_blocks)
-    lower = np.minimum((j * step * sample_rate).astype(np.int64), frames)
-    upper = np.minimum(((j * step + block) * sample_rate).astype(np.int64), frames)
-    z = (energy[upper] - energy[lower]) / (block * sample_rate)  # (blocks, channels)
+    if sample_rate % 10:  # 100 ms is not a whole number of samples: segments of unequal length
+        return _gated_loudness(_k_weighted(x, sample_rate), sample_rate)
+    energy = _k_weighted(x, sample_rate, segment=sample_rate // 10)
+    return _gate(energy.astype(np.float64), x.shape[0], sample_rate)
+
+
+def _gated_loudness(y: npt.NDArray[Any], sample_rate: int) -> float:
+    """BS.1770-4 blocks and gates over K-weighted ``y`` (frames, channels), at least 400 ms."""
+    frames = y.shape[0]
+    bounds = np.minimum(
+        np.arange(_loudness_blocks(frames, sample_rate) + 4) * sample_rate // 10, frames
+    )
+    starts = bounds[:-1][bounds[:-1] < frames]
+    energy = np.add.reduceat(np.square(y[: bounds[-1]], dtype=np.float64), starts, axis=0)
+    return _gate(energy, frames, sample_rate)
+
+
+def _loudness_blocks(frames: int, sample_rate: int) -> int:
+    # as pyloudnorm: a last block that would end past the clip keeps its missing part silent
+    return round((frames / sample_rate - 0.4) / 0.1) + 1
+
+
+def _gate(energy: npt.NDArray[np.float64], frames: int, sample_rate: int) -> float:
+    """Loudness from the K-weighted energy of consecutive 100 ms segments ``(segments, channels)``.
+
+    400 ms blocks every 100 ms are sums of four segments; missing segments are silent.
+    """
+    n_blocks = _loudness_blocks(frames, sample_rate)
+    channels = energy.shape[1]
+    segments = np.zeros((n_blocks + 3, channels))
+    used = min(len(segments), len(energy))
+    segments[:used] = energy[:used]
+    z = (segments[:-3] + segments[1:-2] + segments[2:-1] + segments[3:]) / (0.4 * sample_rate)
     weights = np.ones(channels)
     weights[3:5] = 1.41
     power = z @ weights
@@ -470,22 +540,29 @@ def analyze_samples(
     x: Float32Array, sample_rate: int, *, encoding: str, full_scale: float = 1.0
 ) -> Analysis:
     """:func:`analyze` on float32 ``(frames, channels)`` samples in full-scale units."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
     frames, channels = x.shape
-    magnitude = np.abs(x)
-    peak_per_channel = magnitude.max(axis=0)
+    lows, highs = _bucket_extremes(x, WAVEFORM_BUCKETS)  # they cover every sample
+    peak_per_channel = np.maximum(-lows.min(axis=0), highs.max(axis=0)).astype(np.float64)
     peak = float(peak_per_channel.max())
-    mean_square = float(np.sum(np.square(x), dtype=np.float64)) / x.size
-    rms_db = _db(math.sqrt(mean_square))
     peak_db = _db(peak)
+    # 50 ms windows of all channels: sums of squares and of samples, one pass each
     window = max(1, min(frames, round(_WINDOW_S * sample_rate)))
     n_windows = frames // window
-    windowed = np.square(x[: n_windows * window]).reshape(n_windows, window * channels)
+    shaped = x[: n_windows * window].reshape(n_windows, window * channels)
+    window_energy = np.einsum("ij,ij->i", shaped, shaped).astype(np.float64)
+    remainder = x[n_windows * window :]
+    total_energy = float(window_energy.sum()) + float(np.square(remainder, dtype=np.float64).sum())
+    total_sum = float(shaped.sum(axis=1).sum(dtype=np.float64)) + float(remainder.sum())
+    rms_db = _db(math.sqrt(total_energy / x.size))
     with np.errstate(divide="ignore"):
-        window_db = 10 * np.log10(windowed.mean(axis=1, dtype=np.float64))
+        window_db = 10 * np.log10(window_energy / (window * channels))
     loud = window_db[window_db > _GATE_DBFS]
     dynamic_range = (
         float(np.percentile(loud, 95) - np.percentile(loud, 10)) if loud.size >= 2 else None
     )
+    limit = np.float32(full_scale)
+    clipped = int(np.count_nonzero(np.abs(x) >= limit)) if peak >= limit else 0
     spectrum, frequencies, fps, average = spectrum_frames(x, sample_rate)
     return Analysis(
         peak_dbfs=peak_db,
@@ -494,14 +571,14 @@ def analyze_samples(
         crest_factor_db=peak_db - rms_db if math.isfinite(rms_db) else math.nan,
         dynamic_range_db=dynamic_range,
         loudness_lufs=integrated_loudness(x, sample_rate),
-        dc_offset=float(np.sum(x, dtype=np.float64)) / x.size,
-        clipped_samples=int(np.count_nonzero(magnitude >= np.float32(full_scale))),
+        dc_offset=total_sum / x.size,
+        clipped_samples=clipped,
         silence_ratio=float(np.mean(window_db < _SILENCE_DBFS)),
         duration=frames / sample_rate,
         sample_rate=sample_rate,
         channels=channels,
         encoding=encoding,
-        peaks=waveform_peaks(x, WAVEFORM_BUCKETS),
+        peaks=_quantize_peaks(lows, highs),
         spectrum_frames=spectrum,
         spectrum_frequencies=frequencies,
         spectrum_fps=fps,

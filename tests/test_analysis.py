@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 import audiowidget as aw
+from audiowidget import analysis
 from audiowidget.analysis import (
     SPECTRUM_BINS,
+    _gated_loudness,
     fft_length,
     integrated_loudness,
     k_weighting,
@@ -233,3 +235,62 @@ def test_analyze_checks_its_input():
     clip = aw.Audio(np.zeros(100) + 0.1, 8000)
     with pytest.raises(ValueError, match="differs from the clip's 8000 Hz"):
         aw.analyze(clip, 16000)
+
+
+@pytest.mark.parametrize(("x", "rate"), list(_signals()))
+def test_loudness_gating_equals_pyloudnorm_given_its_filters(x, rate):
+    """With the same K-weighted samples, our blocks and gates give pyloudnorm's number.
+
+    What is left between the two (up to 0.04 LU) is the filter: pyloudnorm designs
+    its own high-pass with a numerator of 0.995, where BS.1770 publishes 1.0.
+    """
+    pyloudnorm = pytest.importorskip("pyloudnorm")
+    signal = pytest.importorskip("scipy.signal")
+    meter = pyloudnorm.Meter(rate)
+    samples = x[:, None] if x.ndim == 1 else x
+    weighted = samples.astype(np.float64)
+    for stage in meter._filters.values():
+        weighted = signal.lfilter(stage.b, stage.a, weighted, axis=0)
+    ours = _gated_loudness(weighted, rate)
+    assert ours == pytest.approx(meter.integrated_loudness(x), abs=1e-3)
+
+
+def test_numpy_fft_gives_the_same_analysis_as_scipy(monkeypatch):
+    """Without SciPy the analysis falls back to numpy.fft: same numbers, to float32 rounding."""
+    pytest.importorskip("scipy.fft")
+    rng = np.random.default_rng(7)
+    x = (0.1 * rng.standard_normal((44100 * 3, 2))).astype(np.float32)
+    x[:, 0] += sine(200, 3.0, 44100, 0.5).astype(np.float32)
+    with_scipy = aw.analyze(x, 44100)
+    assert analysis._fft().__name__ == "scipy.fft"
+    monkeypatch.setattr(analysis, "_FFT", np.fft)
+    with_numpy = aw.analyze(x, 44100)
+    assert with_scipy.loudness_lufs == pytest.approx(with_numpy.loudness_lufs, abs=1e-4)
+    assert (
+        np.abs(
+            with_scipy.spectrum_frames.astype(int) - with_numpy.spectrum_frames.astype(int)
+        ).max()
+        <= 1
+    )
+    np.testing.assert_allclose(with_scipy.average_spectrum, with_numpy.average_spectrum, atol=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("rate", "frames"),
+    [(48000, 48000 * 7 + 1234), (16000, 16000 * 2), (44100, 19000), (8000, 3999)],
+)
+def test_loudness_from_segment_energies_equals_loudness_from_samples(rate, frames):
+    """The fast path sums squares per 100 ms segment block by block; it must equal the plain one."""
+    rng = np.random.default_rng(frames)
+    x = (rng.standard_normal((frames, 2)) * np.linspace(0.01, 0.5, frames)[:, None]).astype(
+        np.float32
+    )
+    plain = analysis._gated_loudness(analysis._k_weighted(x, rate), rate)
+    assert integrated_loudness(x, rate) == pytest.approx(plain, abs=1e-4)
+
+
+def test_loudness_at_a_rate_without_whole_100ms_segments():
+    pyloudnorm = pytest.importorskip("pyloudnorm")
+    x = sine(1000, 3.0, 11025, 0.5) * np.linspace(0.2, 1.0, 3 * 11025)
+    theirs = pyloudnorm.Meter(11025).integrated_loudness(x)
+    assert integrated_loudness(x, 11025) == pytest.approx(theirs, abs=0.1)
