@@ -6,10 +6,15 @@ Prints, measured in one run:
 
 - logging throughput (clips/s) and audio-seconds logged per second;
 - Python memory per audio-second against the encoded bytes per audio-second
-  (target: at most the encoded bytes plus 10 %, i.e. no float copies kept);
-- notebook bytes per audio-second (the saved widget state of every clip model,
+  of every clip (Python keeps every encoded file, embedded or not; target: at
+  most the encoded bytes plus 10 %, i.e. no float copies kept);
+- notebook bytes per audio-second (the saved widget state of every model,
   base64 as in the .ipynb) against ``IPython.display.Audio`` of the same clips
-  (targets: <= 0.6x lossless, <= 0.1x with ``audio_format="opus"``).
+  (targets: <= 0.6x lossless, <= 0.1x with ``audio_format="opus"``), both with
+  the default 64 MB embed budget (what a saved notebook holds) and with
+  ``embed="all"`` (every clip's audio in the notebook, like IPython's);
+- what one clip's notebook bytes are made of (audio, analysis arrays, rest),
+  so the ratios can be read against FLAC's own ratio to WAV.
 
 ``--quick`` logs 10 steps instead of 100 (for a smoke run).
 """
@@ -79,7 +84,8 @@ def main() -> None:
     after = rss_bytes()
     audio_seconds = n * SECONDS
     models = [m for page in panel._pages for m in page.clips]
-    encoded = sum(len(m.audio) for m in models)
+    encoded = sum(len(m.data) for m in models)
+    embedded = sum(len(m.audio) for m in models)
     analysis = sum(len(a["data"]) for m in models for a in m.arrays.values())
     print(
         f"clips: {n} ({RUNS} runs x {GROUPS} groups x {steps} steps x {SECONDS:g} s at {RATE} Hz)"
@@ -89,27 +95,39 @@ def main() -> None:
     audio_rate, analysis_rate = encoded / audio_seconds, analysis / audio_seconds
     print(
         f"python memory: {per_s / 1000:.1f} kB per audio-second; encoded audio "
-        f"{audio_rate / 1000:.1f} kB/s, analysis {analysis_rate / 1000:.1f} kB/s; "
+        f"{audio_rate / 1000:.1f} kB/s, analysis arrays {analysis_rate / 1000:.1f} kB/s; "
         f"memory / encoded = {per_s / audio_rate:.2f} (target <= 1.10)"
     )
 
-    ours = notebook_bytes(panel)
     sample = [clip_for(i) for i in range(64)]
-    ipython = np.mean([len(IPythonAudio(x, rate=RATE)._repr_html_().encode()) for x in sample])
-    ratio = ours / n / ipython
+    wav = np.mean([len(IPythonAudio(x, rate=RATE)._repr_html_().encode()) for x in sample])
+    ours = notebook_bytes(panel)
     print(
-        f"notebook: {ours / audio_seconds / 1000:.1f} kB per audio-second, "
-        f"{ratio:.2f}x IPython.display.Audio (target <= 0.6)"
+        f"notebook, default budget ({embedded / 1e6:.0f} of {encoded / 1e6:.0f} MB of audio "
+        f"embedded): {ours / audio_seconds / 1000:.1f} kB per audio-second, "
+        f"{ours / n / wav:.2f}x IPython.display.Audio (target <= 0.6)"
+    )
+    for model in models:
+        model.set_embedded(True)
+    everything = notebook_bytes(panel)
+    flac_b64 = 4 / 3 * encoded / n
+    print(
+        f"notebook, embed='all': {everything / audio_seconds / 1000:.1f} kB per audio-second, "
+        f"{everything / n / wav:.2f}x IPython.display.Audio (target <= 0.6); per clip: "
+        f"FLAC {flac_b64 / wav:.2f}x, analysis arrays {4 / 3 * analysis / n / wav:.2f}x, "
+        f"the rest {(everything / n - flac_b64 - 4 / 3 * analysis / n) / wav:.2f}x"
     )
     panel.close()
 
     opus = aw.AudioPanel(audio_format="opus")
     for i, x in enumerate(sample):
         opus.log({f"group-{i % GROUPS}": aw.Audio(x, RATE)}, step=i // GROUPS, run="run-0")
-    opus_ratio = notebook_bytes(opus) / len(sample) / ipython
+    opus_models = [m for page in opus._pages for m in page.clips]
+    opus_audio = 4 / 3 * sum(len(m.data) for m in opus_models) / len(sample)
+    opus_ratio = notebook_bytes(opus) / len(sample) / wav
     print(
         f"notebook with audio_format='opus': {opus_ratio:.3f}x IPython.display.Audio "
-        "(target <= 0.1)"
+        f"(target <= 0.1); Opus audio alone {opus_audio / wav:.3f}x"
     )
 
 

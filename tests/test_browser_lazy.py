@@ -252,7 +252,7 @@ def test_moving_the_step_during_a_fetch_never_shows_the_old_clip(lazy: Lazy) -> 
     # The user moves on while the step-0 clip is in flight, and plays the step-100 clip.
     z.h.slider(GROUP).fill("1")
     expect(z.card()).to_have_attribute("data-step", "100")
-    assert old.evaluate("e => e.isConnected") is False
+    assert old.evaluate("e => !e.isConnected || e.dataset.step === '100'")  # left, or reused
     expect(z.card()).to_have_attribute("data-audio", "remote")
     expect(z.status()).to_be_hidden()
     z.play()

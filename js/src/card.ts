@@ -205,14 +205,6 @@ export class Card {
     this.dropAudio(bytesOf(entry.model) !== null);
     this.entry = entry;
     this.seekOverride = null;
-    // A new element, as a new card would have, holding this card's content.
-    const old = this.element;
-    const el = h("div", "aw-card", null, { role: "group" });
-    old.before(el); // moved between connected parents: the audio element never leaves the document
-    el.append(...old.childNodes);
-    old.remove();
-    this.element = el;
-    this.expose();
     this.label(entry);
     const { run, group, step, index, meta } = entry;
     this.runName.textContent = run;
