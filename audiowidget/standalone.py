@@ -12,14 +12,16 @@ Entry points:
 
 How a report works. Every panel model (with its pages and clips) is stored
 once in a JSON script tag, binary values as base64 with their paths. The page
-inlines ``static/loader.js`` (built from ``js/src/loader``, about 6 KB): a
+inlines ``static/loader.js`` (built from ``js/src/loader``, about 7 KB): a
 minimal widget manager that builds models from that state on first use,
 decodes the buffers into ``DataView`` objects at their paths and hands them to
 the panel's own bundle (its ``_esm`` and ``_css``, stored once per distinct
 bundle and imported from a Blob URL). ``set`` fires change events at once, so
 several views of one panel stay on the same step; ``save_changes`` and
 ``send`` have no kernel to talk to. No CDN is contacted and no Jupyter widget
-manager (3.6 MB) is needed for our panels.
+manager (3.6 MB) is needed for our panels. ``save_html`` puts the buffers of
+the clips not shown at first in tags after the loader, which renders as soon
+as it is parsed: a big report shows its panel while the rest is still read.
 
 Other libraries' widgets (an ``ipywidgets.IntSlider``, a bqplot figure) need
 Jupyter's widget renderer, @jupyter-widgets/html-manager, which no Python
@@ -44,6 +46,7 @@ too); :func:`report_overhead` shows it apart from everything else.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import hashlib
 import html
@@ -72,6 +75,9 @@ STATE_MIME = "application/vnd.jupyter.widget-state+json"
 VIEW_MIME = "application/vnd.jupyter.widget-view+json"
 #: Script types read by static/loader.js.
 PANELS_TYPE = "application/vnd.audiowidget.state+json"
+#: Buffers of clips not shown at first, after the loader: ``{model_id: [{path, data}]}``.
+LATE_TYPE = "application/vnd.audiowidget.buffers+json"
+_LATE_MODELS_PER_TAG = 64
 AMD_TYPE = "application/vnd.audiowidget.amd+json"
 #: Widget modules html-manager defines itself; every other module needs its AMD file.
 RENDERER_MODULES = frozenset(
@@ -185,6 +191,42 @@ def _panels_payload(state: Mapping[str, SavedModel], ids: Iterable[str]) -> dict
     return {"models": models, "panels": panels, "bundles": bundles}
 
 
+def _late_chunks(payload: dict[str, Any], late: Iterable[str]) -> list[dict[str, Any]]:
+    """Move the buffers of the models ``late`` out of ``payload`` into chunks for LATE_TYPE tags.
+
+    Each such model keeps ``late``: the names of the traits whose buffers come later,
+    so the loader can tell "still loading" from "not in this report".
+    """
+    chunks: list[dict[str, Any]] = []
+    for model_id in sorted(late):
+        model = payload["models"].get(model_id)
+        if not model or not model["buffers"]:
+            continue
+        model["late"] = sorted({str(b["path"][0]) for b in model["buffers"]})
+        if not chunks or len(chunks[-1]) >= _LATE_MODELS_PER_TAG:
+            chunks.append({})
+        chunks[-1][model_id] = model["buffers"]
+        model["buffers"] = []
+    return chunks
+
+
+def _first_view_clips(panel: Any) -> set[str]:
+    """Model ids of the clips a panel shows when it opens (each group's step, the reference run)."""
+    shown = panel.group_steps
+    reference = panel.reference
+    reference_steps: dict[str, set[int]] = {}
+    if reference is not None:
+        for group, step in shown.items():
+            own = [k.step for k, _ in panel._store if k.group == group and k.run == reference]
+            before = [s for s in own if s <= step]
+            reference_steps[group] = {max(before)} if before else ({min(own)} if own else set())
+    first: set[str] = set()
+    for key, model in panel._store:
+        if key.step == shown.get(key.group) or key.step in reference_steps.get(key.group, ()):
+            first.add(model.model_id)
+    return first
+
+
 def _panel_state(panel: Any) -> dict[str, SavedModel]:
     """The saved state of ``panel`` and every widget it reaches, as a notebook stores it."""
     import ipywidgets
@@ -244,8 +286,13 @@ def _footer(
     panels: Mapping[str, Any] | None,
     foreign_state: Mapping[str, SavedModel] | None = None,
     amd: Mapping[str, Any] | None = None,
+    late: Iterable[Mapping[str, Any]] = (),
 ) -> str:
-    """Everything a report adds at the end of its body: state, renderer, loader."""
+    """Everything a report adds at the end of its body: state, renderer, loader, late buffers.
+
+    The loader runs as soon as it is parsed, so the panels show their first
+    clips while the browser still reads the ``late`` buffers of the others.
+    """
     parts = [f"<style>{REPORT_CSS}</style>"]
     if panels is not None and panels["models"]:
         parts.append(_script(PANELS_TYPE, panels))
@@ -254,7 +301,8 @@ def _footer(
         parts.append(_script(STATE_MIME, standard))
     if amd is not None:
         parts.append(_script(AMD_TYPE, amd))
-    parts.append(_loader_script())  # 6 KB; also marks the page ready for scripts and tests
+    parts.append(_loader_script())  # 7 KB; also marks the page ready for scripts and tests
+    parts.extend(_script(LATE_TYPE, chunk) for chunk in late)
     return "\n".join(parts)
 
 
@@ -295,7 +343,7 @@ def save_html(panel: Any, path: str | os.PathLike[str], title: str | None = None
     """Write ``panel`` as one self-contained HTML file that plays with no kernel and no network.
 
     The page holds every logged clip (audio and analysis), the panel's bundle
-    and a 6 KB loader; open it from disk or send it around. Step sliders,
+    and a 7 KB loader; open it from disk or send it around. Step sliders,
     players, Analyze and downloads work as in the notebook.
 
     Args:
@@ -315,14 +363,21 @@ def save_html(panel: Any, path: str | os.PathLike[str], title: str | None = None
         >>> report_overhead(out)["clips"]
         1
     """
-    state = _panel_state(panel)
+    lock = getattr(panel, "_lock", None)
+    with lock if lock is not None else contextlib.nullcontext():
+        state = _panel_state(panel)
+        clips = {model.model_id for _, model in panel._store}
+        first = _first_view_clips(panel)
+    payload = _panels_payload(state, state)
+    # the clips shown first come with the state; the others' buffers after the loader
+    late = _late_chunks(payload, clips - first)
     heading = html.escape(title if title is not None else "audiowidget report")
     view = _script(VIEW_MIME, {"version_major": 2, "version_minor": 0, "model_id": panel.model_id})
     page = _PAGE.format(
         version=html.escape(_version()),
         title=heading,
         view=view,
-        footer=_footer(_panels_payload(state, state)),
+        footer=_footer(payload, late=late),
     )
     out = Path(path)
     out.write_text(page, encoding="utf-8")
@@ -664,6 +719,10 @@ _STATE_SCRIPT = re.compile(
     r'application/vnd\.jupyter\.widget-state\+json)">(.*?)</script>',
     re.DOTALL,
 )
+_LATE_SCRIPT = re.compile(
+    r'<script type="application/vnd\.audiowidget\.buffers\+json">(.*?)</script>',
+    re.DOTALL,
+)
 
 
 def _base64_size(data: str) -> int:
@@ -692,15 +751,19 @@ def report_overhead(path: str | os.PathLike[str]) -> dict[str, Any]:
     text = Path(path).read_text(encoding="utf-8")
     html_bytes = len(text.encode("utf-8"))
     audio = encoded = clips = 0
+    buffer_lists: list[list[dict[str, Any]]] = []
     for match in _STATE_SCRIPT.finditer(text):
         payload = json.loads(match.group(1))
         models = payload.get("models") or payload.get("state") or {}
-        for model in models.values():
-            for buffer in model.get("buffers") or []:
-                if list(buffer.get("path", [])) == ["audio"]:
-                    clips += 1
-                    encoded += len(buffer["data"])
-                    audio += _base64_size(buffer["data"])
+        buffer_lists.extend(model.get("buffers") or [] for model in models.values())
+    for match in _LATE_SCRIPT.finditer(text):  # buffers of clips not shown at first
+        buffer_lists.extend(json.loads(match.group(1)).values())
+    for buffers in buffer_lists:
+        for buffer in buffers:
+            if list(buffer.get("path", [])) == ["audio"]:
+                clips += 1
+                encoded += len(buffer["data"])
+                audio += _base64_size(buffer["data"])
     return {
         "html_bytes": html_bytes,
         "audio_bytes": audio,

@@ -9,11 +9,13 @@ kernel (the CLI with ``--execute`` in a subprocess, as a user runs it).
 from __future__ import annotations
 
 import base64
+import http.server
 import json
 import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -250,6 +252,89 @@ def test_save_html_overhead_numbers_match_the_file(panel_report) -> None:
     match = OVERHEAD_LINE.match(line)
     assert match, line
     assert float(match["ratio"]) == pytest.approx(numbers["ratio"], abs=0.005)
+
+
+class StalledServer:
+    """Serves one page on localhost: up to ``cut`` at once, the rest when released.
+
+    So a test sees the page as a browser does while it is still reading a big report.
+    """
+
+    def __init__(self, page: bytes, cut: int) -> None:
+        self.release = threading.Event()
+        body, release = page, self.release
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body[:cut])
+                self.wfile.flush()
+                release.wait(60)
+                self.wfile.write(body[cut:])
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/report.html"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_save_html_shows_the_first_clips_before_the_page_is_read(tmp_path, page) -> None:
+    """Buffers of clips not shown at first come after the loader: the panel opens at once,
+    their cards say they load with the page, and then play."""
+    panel = make_panel()
+    out = panel.save_html(tmp_path / "report.html")
+    html = out.read_bytes()
+    late = b'<script type="application/vnd.audiowidget.buffers+json">'
+    cut = html.index(late)
+    # the buffers of the first view's clips (step 100) come with the state, the others' later
+    later = {
+        m.model_id: m.step for _, m in panel._store if f'"{m.model_id}":['.encode() in html[cut:]
+    }
+    assert sorted(later.values()) == [0] * len(RUNS) * len(GROUPS)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    server = StalledServer(html, cut)
+    try:
+        page.goto(server.url, wait_until="commit")
+        for group in GROUPS:
+            expect(section(page, group).locator('.aw-card[data-audio="ready"]')).to_have_count(2)
+            assert card_steps(page, group) == ["100", "100"]
+        assert page.evaluate("document.documentElement.dataset.audiowidget") == "loading"
+        # a step whose clips are still on their way: their cards say so (not "not embedded")
+        section(page, GROUPS[0]).get_by_label("Step", exact=True).fill("0")
+        cards = section(page, GROUPS[0]).locator('.aw-card[data-step="0"]')
+        expect(cards).to_have_count(2)
+        expect(cards.locator(".aw-status").first).to_contain_text("Loading with the page…")
+        assert cards.evaluate_all("cs => cs.map(c => c.dataset.audio)") == ["loading"] * 2
+        server.release.set()
+        page.wait_for_function("() => document.documentElement.dataset.audiowidget === 'ready'")
+        expect(section(page, GROUPS[0]).locator('.aw-card[data-audio="ready"]')).to_have_count(2)
+        card = section(page, GROUPS[0]).locator(f'.aw-card[data-run="{RUNS[1]}"]')
+        card.get_by_role("button", name="Play").click()
+        card.locator("audio").evaluate(
+            "a => new Promise(r => { const f = () => (a.currentTime > 0.2 ? r() : "
+            "setTimeout(f, 20)); f(); })"
+        )
+        assert card.locator("audio").evaluate("a => a.duration") == pytest.approx(3.0, abs=0.01)
+        # the waveform arrived too: the card draws the step-0 clip's peaks
+        assert card.locator("canvas").first.evaluate(
+            """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true;
+                      return false; }"""
+        )
+    finally:
+        server.close()
+    assert errors == []
 
 
 @pytest.mark.parametrize("evil", XSS)

@@ -11,9 +11,9 @@ import { h } from "./dom";
 import { downloadName, formatDuration, formatSampleRate } from "./format";
 import { icon } from "./icons";
 import { dbToGain, ElementGain, formatDb, type MatchGain } from "./loudness";
-import { type ClipEntry, ListenerSet, peaksOf } from "./models";
+import { type ClipEntry, forgetArrays, ListenerSet, peaksOf, pendingIn } from "./models";
 import { PlayerControls } from "./player";
-import { bytesOf, CLOSED, LOADING, NO_KERNEL } from "./source";
+import { bytesOf, CLOSED, LOADING, NO_KERNEL, PAGE_LOADING } from "./source";
 import type { ViewContext } from "./view";
 import { Waveform } from "./waveform";
 
@@ -173,9 +173,15 @@ export class Card {
     const sync = (): void => this.sync();
     this.listeners.on(this.entry.model, "change:embedded", sync);
     this.listeners.on(this.entry.model, "change:audio", sync);
+    this.listeners.on(this.entry.model, "change:arrays", () => {
+      forgetArrays(this.entry.model); // a saved report's page brought them after the first clips
+      this.waveform.setPeaks(peaksOf(this.entry.model));
+    });
     this.sync();
+    // A saved report still reading its page: this clip's audio is further down.
+    if (!this.url && pendingIn(this.entry.model, "audio")) this.bytes().catch(() => undefined);
     // In a saved report no kernel can send what was not embedded: say so at once.
-    if (!this.url && !this.ctx.fetcher.live()) this.setStatus("failed", NO_KERNEL);
+    else if (!this.url && !this.ctx.fetcher.live()) this.setStatus("failed", NO_KERNEL);
   }
 
   /**
@@ -246,7 +252,7 @@ export class Card {
     if (!this.loading) {
       const job = this.ctx.fetcher.bytes(this.entry.id, this.entry.model);
       this.loading = job;
-      this.setStatus("loading", LOADING);
+      this.setStatus("loading", pendingIn(this.entry.model, "audio") ? PAGE_LOADING : LOADING);
       job.then(
         (bytes) => this.loading === job && this.attach(bytes),
         (err: unknown) => this.loading === job && this.fail(err),

@@ -166,6 +166,21 @@ function readMeta(model: WidgetModelLike): ClipMeta {
 const entryCache = new WeakMap<object, Omit<ClipEntry, "id">>();
 const arrayCache = new WeakMap<object, Map<string, DecodedArray | null>>();
 
+/**
+ * Whether trait `name` of `model` is still on its way: a saved report renders
+ * its first clips before the page has brought the others' buffers (the
+ * report loader's models say so; a kernel's models never do).
+ */
+export function pendingIn(model: WidgetModelLike, name: string): boolean {
+  const pending = (model as { pending_buffers?: unknown }).pending_buffers;
+  return typeof pending === "function" && pending.call(model, name) === true;
+}
+
+/** Drop the arrays decoded for `model` (its `arrays` changed). */
+export function forgetArrays(model: WidgetModelLike): void {
+  arrayCache.delete(model);
+}
+
 function clipAddress(model: WidgetModelLike): Omit<ClipEntry, "id"> {
   let entry = entryCache.get(model);
   if (!entry) {

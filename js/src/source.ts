@@ -13,13 +13,14 @@
  * released by `dispose`.
  */
 import { asBytes } from "./codecs";
-import { ListenerSet, type PanelModel, refId, type WidgetModelLike } from "./models";
+import { ListenerSet, type PanelModel, pendingIn, refId, type WidgetModelLike } from "./models";
 
 /** A request fails when no chunk arrived for this long. */
 export const TIMEOUT_MS = 15_000;
 
 export const LOADING = "Audio not embedded: loading from the kernel\u2026";
 export const NO_KERNEL = "Audio not embedded in this report; re-run the notebook or raise embed=";
+export const PAGE_LOADING = "Loading with the page\u2026";
 /** The rejection of a fetch whose view closed first (another view waiting for it asks again). */
 export const CLOSED = new Error("closed");
 
@@ -32,9 +33,25 @@ const inflight = new WeakMap<object, Promise<Uint8Array>>();
 
 /** The clip's bytes if the page has them (in its state, or fetched before), else null. */
 export function bytesOf(model: WidgetModelLike): Uint8Array | null {
+  if (pendingIn(model, "audio")) return null;
   const own = asBytes(model.get("audio"));
   if (own?.byteLength || model.get("embedded") !== false) return own ?? new Uint8Array(0);
   return fetched.get(model) ?? null;
+}
+
+/** The bytes a saved report brings further down its page, once they are there. */
+function arrival(model: WidgetModelLike): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const tag = {};
+    const check = (): void => {
+      if (pendingIn(model, "audio")) return;
+      model.off("change:audio", check, tag);
+      const bytes = bytesOf(model);
+      if (bytes) resolve(bytes);
+      else reject(new Error(NO_KERNEL)); // the page held no audio for it after all
+    };
+    model.on("change:audio", check, tag);
+  });
 }
 
 interface Reply {
@@ -75,7 +92,7 @@ export class AudioFetcher {
     if (have) return have;
     let job = inflight.get(model);
     if (!job) {
-      inflight.set(model, (job = this.request(id)));
+      inflight.set(model, (job = pendingIn(model, "audio") ? arrival(model) : this.request(id)));
       job.then(
         (bytes) => fetched.set(model, bytes) && inflight.delete(model),
         () => inflight.delete(model),

@@ -9,19 +9,24 @@
  * - `application/vnd.jupyter.widget-view+json`: one tag per displayed widget,
  *   where it was displayed (nbconvert's own view tags);
  * - optionally `application/vnd.audiowidget.amd+json`: require.js,
- *   html-manager and AMD modules for other libraries' widgets (see amd.ts).
+ *   html-manager and AMD modules for other libraries' widgets (see amd.ts);
+ * - after this script, `application/vnd.audiowidget.buffers+json` tags:
+ *   `{model_id: buffers}` of clips not shown at first. The panels render as
+ *   soon as this script runs; those buffers join their models when the page
+ *   is parsed (cards of such clips show that they load until then).
  *
  * Each view of one of our panels is rendered in place of its view tag with
  * the panel's own bundle. When everything is rendered the root element gets
  * `data-audiowidget="ready"` (or `"error"`, with the message shown in place).
  */
 import { bootWidgetRenderer, type AmdAssets } from "./amd";
-import { type SavedModel, StaticManager } from "./manager";
+import { type SavedBuffer, type SavedModel, StaticManager } from "./manager";
 import { injectCss, loadWidget, renderView, type WidgetDef } from "./widget";
 
 const STATE_TYPE = "application/vnd.audiowidget.state+json";
 const AMD_TYPE = "application/vnd.audiowidget.amd+json";
 const VIEW_TYPE = "application/vnd.jupyter.widget-view+json";
+const LATE_TYPE = "application/vnd.audiowidget.buffers+json";
 
 interface Bundle {
   esm: string;
@@ -51,8 +56,22 @@ function showError(where: Element, message: string): void {
   where.append(box);
 }
 
-async function renderPanels(): Promise<number> {
-  const manager = new StaticManager();
+/** Buffers further down the page, once it is parsed. */
+function lateBuffers(manager: StaticManager): Promise<void> {
+  return new Promise((resolve) => {
+    const read = (): void => {
+      for (const script of scripts(LATE_TYPE)) {
+        manager.addLate(readJson<Record<string, SavedBuffer[]>>(script));
+        script.remove(); // the base64 text is no longer needed
+      }
+      resolve();
+    };
+    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", read, { once: true });
+    else read();
+  });
+}
+
+async function renderPanels(manager: StaticManager): Promise<number> {
   const panels = new Map<string, string>();
   const bundles = new Map<string, Bundle>();
   for (const script of scripts(STATE_TYPE)) {
@@ -110,7 +129,9 @@ async function boot(): Promise<void> {
         return Promise.reject(err);
       })
     : Promise.resolve();
-  const failures = await renderPanels();
+  const manager = new StaticManager();
+  const failures = await renderPanels(manager);
+  await lateBuffers(manager);
   const rendererOk = await renderer.then(
     () => true,
     () => false,
@@ -118,8 +139,5 @@ async function boot(): Promise<void> {
   root.dataset.audiowidget = failures === 0 && rendererOk ? "ready" : "error";
 }
 
-if (document.readyState === "loading") {
-  document.addEventListener("DOMContentLoaded", () => void boot(), { once: true });
-} else {
-  void boot();
-}
+// Everything before this script is parsed: render now, not after the whole page.
+void boot();

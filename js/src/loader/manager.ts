@@ -9,6 +9,8 @@
  * decodes only the audio it shows.
  * `set` changes the value and fires `change:<name>` then `change` at once, so
  * every view of a model follows; `save_changes` has nothing to sync to.
+ * A model saved with `late` traits says so through `pending_buffers(name)`
+ * until `addLate` brings their buffers, then fires `change:<name>`.
  */
 
 export type Callback = (...args: unknown[]) => void;
@@ -23,6 +25,8 @@ export interface SavedBuffer {
 export interface SavedModel {
   state: Record<string, unknown>;
   buffers?: SavedBuffer[];
+  /** Traits whose buffers come later in the page (see `StaticManager.addLate`). */
+  late?: string[];
 }
 
 interface Listener {
@@ -79,14 +83,22 @@ export class StaticModel {
   private listeners: Listener[] = [];
   /** Buffers not decoded yet, by the trait they belong to: decoded on that trait's first `get` or `set`. */
   private readonly pending = new Map<string, SavedBuffer[]>();
+  /** Traits whose buffers the page has not reached yet. */
+  private readonly waiting: Set<string>;
 
   constructor(
     readonly model_id: string,
     readonly widget_manager: StaticManager,
     state: Record<string, unknown>,
     buffers: SavedBuffer[] = [],
+    late: string[] = [],
   ) {
     this.state = state;
+    this.waiting = new Set(late);
+    this.keep(buffers);
+  }
+
+  private keep(buffers: SavedBuffer[]): void {
     for (const buffer of buffers) {
       if (buffer.path.length === 0) throw new Error("a buffer path cannot be empty");
       const name = String(buffer.path[0]);
@@ -99,6 +111,20 @@ export class StaticModel {
   get(name: string): unknown {
     this.decode(name);
     return this.state[name];
+  }
+
+  /** Whether trait `name` still waits for buffers further down the page. */
+  pending_buffers(name: string): boolean {
+    return this.waiting.has(name);
+  }
+
+  /** Buffers that arrived later in the page: in place, then `change:<name>` for views to redraw. */
+  arrive(buffers: SavedBuffer[]): void {
+    this.keep(buffers);
+    const names = [...this.waiting];
+    this.waiting.clear();
+    for (const name of names) this.trigger(`change:${name}`, this, this.get(name));
+    if (names.length > 0) this.trigger("change", this);
   }
 
   /** Put the decoded buffers of trait `name` in place, once. */
@@ -170,6 +196,21 @@ export class StaticManager {
     for (const [id, model] of Object.entries(models)) this.saved.set(id, model);
   }
 
+  /** Buffers of models saved with `late` traits, from further down the page. */
+  addLate(buffers: Record<string, SavedBuffer[]>): void {
+    for (const [id, list] of Object.entries(buffers)) {
+      const built = this.models.get(id);
+      if (built) {
+        built.arrive(list);
+        continue;
+      }
+      const saved = this.saved.get(id);
+      if (!saved) continue;
+      saved.buffers = [...(saved.buffers ?? []), ...list];
+      saved.late = [];
+    }
+  }
+
   has(id: string): boolean {
     return this.saved.has(id) || this.models.has(id);
   }
@@ -180,7 +221,7 @@ export class StaticManager {
     if (model) return model;
     const saved = this.saved.get(id);
     if (!saved) throw new Error(`widget model ${id} is not in this report's saved state`);
-    model = new StaticModel(id, this, saved.state, saved.buffers);
+    model = new StaticModel(id, this, saved.state, saved.buffers, saved.late);
     this.models.set(id, model);
     this.saved.delete(id); // the base64 text is no longer needed
     return model;
