@@ -19,9 +19,9 @@ the panel's own bundle (its ``_esm`` and ``_css``, stored once per distinct
 bundle and imported from a Blob URL). ``set`` fires change events at once, so
 several views of one panel stay on the same step; ``save_changes`` and
 ``send`` have no kernel to talk to. No CDN is contacted and no Jupyter widget
-manager (3.6 MB) is needed for our panels. ``save_html`` puts the buffers of
-the clips not shown at first in tags after the loader, which renders as soon
-as it is parsed: a big report shows its panel while the rest is still read.
+manager (3.6 MB) is needed for our panels. The buffers of the clips a panel
+does not open on go in tags after the loader, which renders as soon as it is
+parsed: a big report shows its panels while the rest is still read.
 
 Other libraries' widgets (an ``ipywidgets.IntSlider``, a bqplot figure) need
 Jupyter's widget renderer, @jupyter-widgets/html-manager, which no Python
@@ -46,7 +46,6 @@ too); :func:`report_overhead` shows it apart from everything else.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
 import html
@@ -210,21 +209,48 @@ def _late_chunks(payload: dict[str, Any], late: Iterable[str]) -> list[dict[str,
     return chunks
 
 
-def _first_view_clips(panel: Any) -> set[str]:
-    """Model ids of the clips a panel shows when it opens (each group's step, the reference run)."""
-    shown = panel.group_steps
-    reference = panel.reference
-    reference_steps: dict[str, set[int]] = {}
-    if reference is not None:
-        for group, step in shown.items():
-            own = [k.step for k, _ in panel._store if k.group == group and k.run == reference]
-            before = [s for s in own if s <= step]
-            reference_steps[group] = {max(before)} if before else ({min(own)} if own else set())
-    first: set[str] = set()
-    for key, model in panel._store:
-        if key.step == shown.get(key.group) or key.step in reference_steps.get(key.group, ()):
-            first.add(model.model_id)
-    return first
+def _first_view_clips(state: Mapping[str, SavedModel], panel_id: str) -> tuple[set[str], set[str]]:
+    """``(shown, every)``: ids of the clips a saved panel opens on, and of all its clips.
+
+    Shown are each group's clips at the step its slider starts on (the linked
+    step, or the group's pin, else the newest; the nearest logged one, as the
+    sliders do) and the reference run's clip beside it.
+    """
+    from .widget import nearest_step
+
+    panel = state[panel_id].get("state", {})
+    clips: dict[str, Mapping[str, Any]] = {}
+    for page_id in _references(panel.get("_pages", [])):
+        page = state.get(page_id, {}).get("state", {})
+        for clip_id in _references(page.get("clips", [])):
+            if clip_id in state:
+                clips[clip_id] = state[clip_id].get("state", {})
+    steps: dict[str, list[int]] = {}
+    for clip in clips.values():
+        steps.setdefault(str(clip.get("group")), []).append(int(clip.get("step", 0)))
+    linked, pinned = panel.get("_linked_step"), panel.get("_pinned_steps") or {}
+    unlinked, reference = set(panel.get("_unlinked") or []), panel.get("_reference") or ""
+    shown: dict[str, int] = {}
+    reference_step: dict[str, int] = {}
+    for group, logged in steps.items():
+        logged.sort()
+        start = pinned.get(group) if group in unlinked else linked
+        shown[group] = nearest_step(logged, logged[-1] if start is None else int(start))
+        own = sorted(
+            int(c.get("step", 0))
+            for c in clips.values()
+            if c.get("group") == group and reference and c.get("run") == reference
+        )
+        if own:  # the reference run's nearest clip at or before, else its first
+            reference_step[group] = max((s for s in own if s <= shown[group]), default=own[0])
+    first = set()
+    for clip_id, clip in clips.items():
+        group, step = str(clip.get("group")), int(clip.get("step", 0))
+        if step == shown[group] or (
+            clip.get("run") == reference and step == reference_step.get(group)
+        ):
+            first.add(clip_id)
+    return first, set(clips)
 
 
 def _panel_state(panel: Any) -> dict[str, SavedModel]:
@@ -363,11 +389,8 @@ def save_html(panel: Any, path: str | os.PathLike[str], title: str | None = None
         >>> report_overhead(out)["clips"]
         1
     """
-    lock = getattr(panel, "_lock", None)
-    with lock if lock is not None else contextlib.nullcontext():
-        state = _panel_state(panel)
-        clips = {model.model_id for _, model in panel._store}
-        first = _first_view_clips(panel)
+    state = _panel_state(panel)
+    first, clips = _first_view_clips(state, panel.model_id)
     payload = _panels_payload(state, state)
     # the clips shown first come with the state; the others' buffers after the loader
     late = _late_chunks(payload, clips - first)
@@ -662,10 +685,15 @@ def notebook_html(
             "modules": {m: p.read_text(encoding="utf-8") for m, p in modules.items()},
             "renderer": renderer.embed_amd.read_text(encoding="utf-8"),
         }
+    payload = _panels_payload(state, panel_ids)
+    late: set[str] = set()
+    for panel_id in panel_ids:
+        if _is_panel(state[panel_id]):
+            first, clips = _first_view_clips(state, panel_id)
+            late |= clips - first
+    # each panel's first clips come with the state; the others' buffers after the loader
     footer = _footer(
-        _panels_payload(state, panel_ids),
-        {i: state[i] for i in sorted(embedded)},
-        amd,
+        payload, {i: state[i] for i in sorted(embedded)}, amd, _late_chunks(payload, late)
     )
 
     # nbconvert emits a widget's view only if its id is in the notebook's widget state; the

@@ -30,6 +30,7 @@ import audiowidget as aw
 from audiowidget.standalone import (
     ReportError,
     WidgetRenderer,
+    _first_view_clips,
     describe_overhead,
     notebook_html,
     report_overhead,
@@ -254,6 +255,33 @@ def test_save_html_overhead_numbers_match_the_file(panel_report) -> None:
     assert float(match["ratio"]) == pytest.approx(numbers["ratio"], abs=0.005)
 
 
+def test_first_view_clips_follow_the_sliders_pins_and_reference_run() -> None:
+    """The clips whose buffers come with the state are those the panel opens on."""
+    panel = make_panel()
+
+    def first() -> list[tuple[str, int, str]]:
+        state = dependency_state(panel, drop_defaults=False)
+        shown, every = _first_view_clips(state, panel.model_id)
+        assert every == {m.model_id for _, m in panel._store}
+        return sorted((m.group, m.step, m.run) for _, m in panel._store if m.model_id in shown)
+
+    def at(steps: dict[str, int], extra: tuple[tuple[str, int, str], ...] = ()) -> list[Any]:
+        assert panel.group_steps == steps  # the Python API and the report agree
+        return sorted([(g, s, r) for g, s in steps.items() for r in RUNS] + list(extra))
+
+    assert first() == at({GROUPS[0]: 100, GROUPS[1]: 100})
+    panel.step = 0
+    assert first() == at({GROUPS[0]: 0, GROUPS[1]: 0})
+    panel.step = None
+    panel.link(GROUPS[1], False)
+    panel._pinned_steps = {GROUPS[1]: 0}
+    assert first() == at({GROUPS[0]: 100, GROUPS[1]: 0})
+    # a reference run logged at step 0 only: shown beside step 100 too
+    panel.log({GROUPS[0]: aw.Audio(tone(0, 5, 1.0), RATE)}, step=0, run="reference")
+    panel.set_reference("reference")
+    assert first() == at({GROUPS[0]: 100, GROUPS[1]: 0}, ((GROUPS[0], 0, "reference"),))
+
+
 class StalledServer:
     """Serves one page on localhost: up to ``cut`` at once, the rest when released.
 
@@ -316,8 +344,22 @@ def test_save_html_shows_the_first_clips_before_the_page_is_read(tmp_path, page)
         expect(cards).to_have_count(2)
         expect(cards.locator(".aw-status").first).to_contain_text("Loading with the page…")
         assert cards.evaluate_all("cs => cs.map(c => c.dataset.audio)") == ["loading"] * 2
+        # Analyze opened meanwhile says its data is coming, and shows it once it is there
+        cards.first.get_by_role("button", name="Analyze").click()
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_role("tab", name="Waveform").click()
+        expect(dialog.locator(".aw-unavailable:visible")).to_have_text(
+            "The waveform is loading with the page…"
+        )
         server.release.set()
         page.wait_for_function("() => document.documentElement.dataset.audiowidget === 'ready'")
+        expect(dialog.get_by_role("tab", name="Waveform")).to_have_attribute(
+            "aria-selected", "true"
+        )
+        expect(page.locator(".aw-unavailable")).to_have_count(0)
+        expect(dialog.locator("canvas:visible").first).to_be_visible()
+        page.keyboard.press("Escape")
+        expect(page.get_by_role("dialog")).to_have_count(0)
         expect(section(page, GROUPS[0]).locator('.aw-card[data-audio="ready"]')).to_have_count(2)
         card = section(page, GROUPS[0]).locator(f'.aw-card[data-run="{RUNS[1]}"]')
         card.get_by_role("button", name="Play").click()

@@ -13,7 +13,7 @@
 import "./overlays.css";
 import { analysisOf } from "./analysis";
 import { h } from "./dom";
-import type { ClipEntry } from "./models";
+import { type ClipEntry, pendingIn } from "./models";
 import { RunOverlay, runClips, runsKey } from "./overlays";
 import { button, type PlayerControls } from "./player";
 import { SpectrogramView } from "./spectrogram";
@@ -31,8 +31,14 @@ const RUNS_CHECK_MS = 500;
 
 let dialogs = 0;
 
-const unavailable = (what: string): HTMLParagraphElement =>
-  h("p", "aw-unavailable", `No ${what} for this clip: it was logged without analysis data.`);
+const unavailable = (what: string, pending: boolean): HTMLParagraphElement =>
+  h(
+    "p",
+    "aw-unavailable",
+    pending
+      ? `The ${what} is loading with the page\u2026`
+      : `No ${what} for this clip: it was logged without analysis data.`,
+  );
 
 export class AnalyzeDialog {
   readonly element: HTMLDialogElement;
@@ -97,6 +103,7 @@ export class AnalyzeDialog {
 
     const [spectrumPanel, wavePanel, spectrogramPanel, statsPanel] = this.panels;
     const data = analysisOf(entry);
+    const pending = pendingIn(entry.model, "arrays"); // a saved report still reading its page
     const nyquist = meta.sample_rate / 2;
     const seek = (fraction: number): void => player.seekTo(fraction * player.duration());
     if (data.spectrum) {
@@ -105,8 +112,8 @@ export class AnalyzeDialog {
       spectrumPanel.append(this.spectrum.element);
       spectrogramPanel.append(this.spectrogram.element);
     } else {
-      spectrumPanel.append(unavailable("spectrum"));
-      spectrogramPanel.append(unavailable("spectrogram"));
+      spectrumPanel.append(unavailable("spectrum", pending));
+      spectrogramPanel.append(unavailable("spectrogram", pending));
     }
     if (data.waveform) {
       this.waveform = new Waveform(data.waveform, color, resize, signal, seek);
@@ -115,7 +122,7 @@ export class AnalyzeDialog {
       lanes.style.setProperty("--aw-lanes", String(Math.min(4, data.waveform.shape[0] ?? 1)));
       wavePanel.append(lanes);
     } else {
-      wavePanel.append(unavailable("waveform"));
+      wavePanel.append(unavailable("waveform", pending));
     }
     statsPanel.append(statsTable(meta));
     this.setColor(color);

@@ -176,6 +176,10 @@ export class Card {
     this.listeners.on(this.entry.model, "change:arrays", () => {
       forgetArrays(this.entry.model); // a saved report's page brought them after the first clips
       this.waveform.setPeaks(peaksOf(this.entry.model));
+      if (this.dialog) {
+        this.dialog.close(); // opened while they were on their way: open again, same tab
+        this.openAnalyze();
+      }
     });
     this.sync();
     // A saved report still reading its page: this clip's audio is further down.
