@@ -212,44 +212,41 @@ def _late_chunks(payload: dict[str, Any], late: Iterable[str]) -> list[dict[str,
 def _first_view_clips(state: Mapping[str, SavedModel], panel_id: str) -> tuple[set[str], set[str]]:
     """``(shown, every)``: ids of the clips a saved panel opens on, and of all its clips.
 
-    Shown are each group's clips at the step its slider starts on (the linked
-    step, or the group's pin, else the newest; the nearest logged one, as the
-    sliders do) and the reference run's clip beside it.
+    Shown are each group's clips at the step its slider starts on (as
+    ``AudioPanel.group_steps``) and the reference run's clip beside them: its
+    nearest at or before that step, else its first.
     """
-    from .widget import nearest_step
+    from .widget import shown_steps
 
     panel = state[panel_id].get("state", {})
-    clips: dict[str, Mapping[str, Any]] = {}
+    clips: dict[str, tuple[str, int, str]] = {}  # id: (group, step, run)
     for page_id in _references(panel.get("_pages", [])):
-        page = state.get(page_id, {}).get("state", {})
-        for clip_id in _references(page.get("clips", [])):
-            if clip_id in state:
-                clips[clip_id] = state[clip_id].get("state", {})
-    steps: dict[str, list[int]] = {}
-    for clip in clips.values():
-        steps.setdefault(str(clip.get("group")), []).append(int(clip.get("step", 0)))
-    linked, pinned = panel.get("_linked_step"), panel.get("_pinned_steps") or {}
-    unlinked, reference = set(panel.get("_unlinked") or []), panel.get("_reference") or ""
-    shown: dict[str, int] = {}
-    reference_step: dict[str, int] = {}
-    for group, logged in steps.items():
-        logged.sort()
-        start = pinned.get(group) if group in unlinked else linked
-        shown[group] = nearest_step(logged, logged[-1] if start is None else int(start))
-        own = sorted(
-            int(c.get("step", 0))
-            for c in clips.values()
-            if c.get("group") == group and reference and c.get("run") == reference
-        )
-        if own:  # the reference run's nearest clip at or before, else its first
-            reference_step[group] = max((s for s in own if s <= shown[group]), default=own[0])
-    first = set()
-    for clip_id, clip in clips.items():
-        group, step = str(clip.get("group")), int(clip.get("step", 0))
-        if step == shown[group] or (
-            clip.get("run") == reference and step == reference_step.get(group)
-        ):
-            first.add(clip_id)
+        for clip_id in _references(state.get(page_id, {}).get("state", {}).get("clips", [])):
+            clip = state.get(clip_id, {}).get("state", {})
+            clips[clip_id] = (
+                str(clip.get("group")),
+                int(clip.get("step", 0)),
+                str(clip.get("run")),
+            )
+    steps: dict[str, set[int]] = {}
+    reference = panel.get("_reference") or ""
+    own: dict[str, set[int]] = {}  # the reference run's steps per group
+    for group, step, run in clips.values():
+        steps.setdefault(group, set()).add(step)
+        if reference and run == reference:
+            own.setdefault(group, set()).add(step)
+    shown = shown_steps(
+        {g: sorted(s) for g, s in steps.items()},
+        panel.get("_linked_step"),
+        panel.get("_pinned_steps") or {},
+        panel.get("_unlinked") or [],
+    )
+    beside = {g: max((s for s in own[g] if s <= shown[g]), default=min(own[g])) for g in own}
+    first = {
+        clip_id
+        for clip_id, (group, step, run) in clips.items()
+        if step == shown[group] or (run == reference and step == beside.get(group))
+    }
     return first, set(clips)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import os
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -170,6 +170,33 @@ def nearest_step(steps: list[int], wanted: int) -> int:
         (10, 20, 5)
     """
     return min(steps, key=lambda s: (abs(s - wanted), s))
+
+
+def shown_steps(
+    steps: Mapping[str, list[int]],
+    linked_step: int | None,
+    pinned: Mapping[str, int | None],
+    unlinked: Collection[str],
+) -> dict[str, int]:
+    """The step each group's slider shows, from the panel's slider traits.
+
+    ``steps`` are each group's logged steps, sorted. Linked groups show
+    ``linked_step`` (``None``: the newest linked step), unlinked ones their pin
+    (else their newest), each at its nearest logged step as the sliders do.
+
+    Examples:
+        >>> shown_steps({"a": [0, 10, 20], "b": [5]}, None, {}, [])
+        {'a': 20, 'b': 5}
+        >>> shown_steps({"a": [0, 10, 20], "b": [0, 5]}, 10, {"b": 0}, ["b"])
+        {'a': 10, 'b': 0}
+    """
+    newest = [s[-1] for g, s in steps.items() if g not in unlinked]
+    linked = linked_step if linked_step is not None else max(newest, default=None)
+    shown = {}
+    for group, logged in steps.items():
+        wanted = pinned.get(group) if group in unlinked else linked
+        shown[group] = nearest_step(logged, logged[-1] if wanted is None else int(wanted))
+    return shown
 
 
 def _check_embed(embed: object) -> str | int:
@@ -502,17 +529,8 @@ class AudioPanel(anywidget.AnyWidget):
     def group_steps(self) -> dict[str, int]:
         """The step each group's slider shows, as the sliders in the browser do."""
         with self._lock:
-            linked_step = self.step
-            shown = {}
-            for group in self._store.groups:
-                steps = self._store.steps(group)
-                if group in self._unlinked:
-                    pinned = self._pinned_steps.get(group)
-                    wanted = steps[-1] if pinned is None else int(pinned)
-                else:
-                    wanted = steps[-1] if linked_step is None else linked_step
-                shown[group] = nearest_step(steps, wanted)
-            return shown
+            steps = {group: self._store.steps(group) for group in self._store.groups}
+            return shown_steps(steps, self._linked_step, self._pinned_steps, self._unlinked)
 
     def link(self, group: str, linked: bool = True) -> None:
         """Link ``group``'s slider to the others (the default) or let it move on its own."""
