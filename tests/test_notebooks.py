@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from browser_support import block_non_local, serve_directory
 from notebook_support import execute, export_offline, notebook
+from playwright.sync_api import expect
 
 NOTEBOOKS = Path(__file__).parent.parent / "notebooks"
 
@@ -76,6 +77,49 @@ def test_exported_report_plays_offline(tmp_path, page):
             "data-value"
         )
         assert float(loudness) == pytest.approx(-17.0, abs=1.5)  # a 0.2 sine: -3.01 - 13.98 LUFS
+    assert page.page_errors == []
+    assert all(not u.startswith(("http://127.0.0.1", "http://localhost")) for u in blocked)
+
+
+NO_KERNEL = "Audio not embedded in this report; re-run the notebook or raise embed="
+
+
+@pytest.mark.browser
+def test_exported_report_says_at_once_what_was_not_embedded(tmp_path, page):
+    cell = LOG_CELL.replace("aw.AudioPanel()", 'aw.AudioPanel(embed="latest")')
+    nb = execute(notebook(cell), tmp_path)
+    report = export_offline(nb, tmp_path / "site")
+    blocked: list[str] = []
+    block_non_local(page, blocked)
+    with serve_directory(report.parent) as base:
+        page.goto(base + report.name)
+        cards = page.locator(".aw-card")
+        cards.first.wait_for(timeout=30_000)
+        expect(cards.first).to_have_attribute("data-audio", "ready")
+        slider = page.get_by_label("Step").first
+        slider.focus()
+        slider.press("ArrowLeft")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.aw-card')].every(c => c.dataset.step === '0')"
+        )
+        # No kernel stands behind nbconvert's page: each card says so at once (not after a
+        # request timed out), offers no retry, and its player stays disabled.
+        for card in cards.all():
+            expect(card.locator(".aw-remote")).to_have_text("not embedded", timeout=2_000)
+            expect(card).to_have_attribute("data-audio", "failed", timeout=2_000)
+            expect(card.locator(".aw-status")).to_contain_text(NO_KERNEL, timeout=2_000)
+            expect(card.get_by_role("button", name="Retry")).to_be_hidden()
+        cards.first.get_by_role("button", name="Play").click()
+        expect(cards.first).to_have_attribute("data-audio", "failed")
+        assert cards.first.locator("audio").get_attribute("src") is None
+        # The embedded step still plays.
+        slider.press("ArrowRight")
+        expect(cards.first).to_have_attribute("data-step", "100")
+        expect(cards.first).to_have_attribute("data-audio", "ready")
+        cards.first.get_by_role("button", name="Play").click()
+        page.wait_for_function(
+            "() => document.querySelector('.aw-card audio').currentTime > 0.2", timeout=10_000
+        )
     assert page.page_errors == []
     assert all(not u.startswith(("http://127.0.0.1", "http://localhost")) for u in blocked)
 

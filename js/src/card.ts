@@ -185,7 +185,7 @@ export class Card {
     // A saved report still reading its page: this clip's audio is further down.
     if (!this.url && pendingIn(this.entry.model, "audio")) this.bytes().catch(() => undefined);
     // In a saved report no kernel can send what was not embedded: say so at once.
-    else if (!this.url && !this.ctx.fetcher.live()) this.setStatus("failed", NO_KERNEL);
+    else if (!this.url && !this.ctx.fetcher.live(this.entry.model)) this.setStatus("failed", NO_KERNEL);
   }
 
   /**
@@ -301,7 +301,7 @@ export class Card {
     el.ariaBusy = state === "loading" ? "true" : null;
     this.status.hidden = text === null;
     this.statusText.textContent = text;
-    this.retry.hidden = state !== "failed" || !this.ctx.fetcher.live();
+    this.retry.hidden = state !== "failed" || !this.ctx.fetcher.live(this.entry.model);
   }
 
   setRunColor(color: string): void {

@@ -17,6 +17,8 @@ export interface WidgetModelLike {
   get(name: string): unknown;
   on(name: string, callback: Callback, context?: unknown): void;
   off(name?: string | null, callback?: Callback | null, context?: unknown): void;
+  /** A Backbone model's link to the kernel: false when it was made from saved state alone. */
+  readonly comm_live?: boolean;
 }
 
 export interface WidgetManagerLike {

@@ -81,9 +81,13 @@ export class AudioFetcher {
     );
   }
 
-  /** Whether a kernel may answer: a saved report's model has no `send`. */
-  live(): boolean {
-    return typeof this.panel.send === "function";
+  /**
+   * Whether a kernel may answer for clip model `model`: a page of our own loader
+   * has no `send`, and in nbconvert's HTML (or a notebook reopened without its
+   * kernel) the widget models have no comm (`comm_live` false).
+   */
+  live(model?: WidgetModelLike): boolean {
+    return typeof this.panel.send === "function" && model?.comm_live !== false;
   }
 
   /** The bytes of clip model `model` (id `id`): from the page, a fetch in flight (any view's), or a new request. */
@@ -92,7 +96,10 @@ export class AudioFetcher {
     if (have) return have;
     let job = inflight.get(model);
     if (!job) {
-      inflight.set(model, (job = pendingIn(model, "audio") ? arrival(model) : this.request(id)));
+      inflight.set(
+        model,
+        (job = pendingIn(model, "audio") ? arrival(model) : this.request(id, this.live(model))),
+      );
       job.then(
         (bytes) => fetched.set(model, bytes) && inflight.delete(model),
         () => inflight.delete(model),
@@ -113,10 +120,10 @@ export class AudioFetcher {
     for (const request of this.requests.values()) request.stop(CLOSED);
   }
 
-  private request(clip: string): Promise<Uint8Array> {
+  private request(clip: string, live: boolean): Promise<Uint8Array> {
     return new Promise((resolve, reject) => {
       if (this.closed) throw CLOSED;
-      if (!this.panel.send) throw new Error(NO_KERNEL);
+      if (!live || !this.panel.send) throw new Error(NO_KERNEL);
       const id = `${PREFIX}-${++requests}`;
       const parts: Uint8Array[] = [];
       let got = 0;
