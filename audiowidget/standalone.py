@@ -77,6 +77,9 @@ PANELS_TYPE = "application/vnd.audiowidget.state+json"
 #: Buffers of clips not shown at first, after the loader: ``{model_id: [{path, data}]}``.
 LATE_TYPE = "application/vnd.audiowidget.buffers+json"
 _LATE_MODELS_PER_TAG = 64
+#: After each LATE_TYPE tag: tells the loader that the tag before it is whole (so it can be read
+#: while the browser still reads the rest of the page).
+_LATE_READ = '<script>document.dispatchEvent(new Event("audiowidget:buffers"))</script>'
 AMD_TYPE = "application/vnd.audiowidget.amd+json"
 #: Widget modules html-manager defines itself; every other module needs its AMD file.
 RENDERER_MODULES = frozenset(
@@ -325,7 +328,8 @@ def _footer(
     if amd is not None:
         parts.append(_script(AMD_TYPE, amd))
     parts.append(_loader_script())  # 7 KB; also marks the page ready for scripts and tests
-    parts.extend(_script(LATE_TYPE, chunk) for chunk in late)
+    for chunk in late:
+        parts.extend((_script(LATE_TYPE, chunk), _LATE_READ))
     return "\n".join(parts)
 
 

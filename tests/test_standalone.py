@@ -27,6 +27,7 @@ from notebook_support import ASSETS, execute, notebook
 from playwright.sync_api import expect
 
 import audiowidget as aw
+from audiowidget import standalone
 from audiowidget.standalone import (
     ReportError,
     WidgetRenderer,
@@ -374,6 +375,56 @@ def test_save_html_shows_the_first_clips_before_the_page_is_read(tmp_path, page)
                       for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true;
                       return false; }"""
         )
+    finally:
+        server.close()
+    assert errors == []
+
+
+def test_each_late_tag_is_used_as_soon_as_it_is_read(tmp_path, page, monkeypatch) -> None:
+    """The browser still reads the page: the clips of the tags it has read play already."""
+    monkeypatch.setattr(standalone, "_LATE_MODELS_PER_TAG", 2)
+    panel = make_panel()
+    html = panel.save_html(tmp_path / "report.html").read_bytes()
+    tags = re.findall(
+        rb'<script type="application/vnd\.audiowidget\.buffers\+json">(.*?)</script>', html
+    )
+    assert len(tags) == 2  # the four step-0 clips, two per tag
+    first = set(json.loads(tags[0]))
+    signal = standalone._LATE_READ.encode()
+    cut = html.index(signal) + len(signal)  # the first tag and the script saying it is whole
+    assert html.index(tags[0]) < cut < html.index(tags[1])
+    models = {m.model_id: m for _, m in panel._store}
+    arrived = {(models[i].group, models[i].run) for i in first}
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    server = StalledServer(html, cut)
+    try:
+        page.goto(server.url, wait_until="commit")
+        for group in GROUPS:
+            expect(section(page, group).locator('.aw-card[data-audio="ready"]')).to_have_count(2)
+        section(page, GROUPS[0]).get_by_label("Step", exact=True).fill("0")  # linked: both move
+        for group in GROUPS:
+            for run in RUNS:
+                card = section(page, group).locator(f'.aw-card[data-run="{run}"]')
+                expect(card).to_have_attribute("data-step", "0")
+                state = "ready" if (group, run) in arrived else "loading"
+                expect(card).to_have_attribute("data-audio", state)
+        assert page.evaluate("document.readyState") == "loading"
+        assert page.evaluate("document.documentElement.dataset.audiowidget") == "loading"
+        group, run = sorted(arrived)[0]
+        card = section(page, group).locator(f'.aw-card[data-run="{run}"]')
+        card.get_by_role("button", name="Play").click()
+        card.locator("audio").evaluate(
+            "a => new Promise(r => { const f = () => (a.currentTime > 0.2 ? r() : "
+            "setTimeout(f, 20)); f(); })"
+        )
+        server.release.set()
+        page.wait_for_function("() => document.documentElement.dataset.audiowidget === 'ready'")
+        for group in GROUPS:
+            expect(section(page, group).locator('.aw-card[data-audio="ready"]')).to_have_count(2)
+        expect(
+            page.locator('script[type="application/vnd.audiowidget.buffers+json"]')
+        ).to_have_count(0)
     finally:
         server.close()
     assert errors == []

@@ -11,9 +11,11 @@
  * - optionally `application/vnd.audiowidget.amd+json`: require.js,
  *   html-manager and AMD modules for other libraries' widgets (see amd.ts);
  * - after this script, `application/vnd.audiowidget.buffers+json` tags:
- *   `{model_id: buffers}` of clips not shown at first. The panels render as
- *   soon as this script runs; those buffers join their models when the page
- *   is parsed (cards of such clips show that they load until then).
+ *   `{model_id: buffers}` of clips not shown at first, each followed by an
+ *   inline script that fires `audiowidget:buffers` on the document. The
+ *   panels render as soon as this script runs; the buffers of each tag join
+ *   their models as soon as the browser has read it (cards of such clips show
+ *   that they load until then).
  *
  * Each view of one of our panels is rendered in place of its view tag with
  * the panel's own bundle. When everything is rendered the root element gets
@@ -27,6 +29,8 @@ const STATE_TYPE = "application/vnd.audiowidget.state+json";
 const AMD_TYPE = "application/vnd.audiowidget.amd+json";
 const VIEW_TYPE = "application/vnd.jupyter.widget-view+json";
 const LATE_TYPE = "application/vnd.audiowidget.buffers+json";
+/** Fired on the document after each LATE_TYPE tag. */
+const LATE_EVENT = "audiowidget:buffers";
 
 interface Bundle {
   esm: string;
@@ -56,18 +60,31 @@ function showError(where: Element, message: string): void {
   where.append(box);
 }
 
-/** Buffers further down the page, once it is parsed. */
+/**
+ * Buffers further down the page: each tag as soon as the browser has read it
+ * (the script after it says so), every one left when the page is parsed.
+ * Listens from the moment it is called, so call it before anything awaits.
+ */
 function lateBuffers(manager: StaticManager): Promise<void> {
+  const read = (): void => {
+    for (const script of scripts(LATE_TYPE)) {
+      manager.addLate(readJson<Record<string, SavedBuffer[]>>(script));
+      script.remove(); // the base64 text is no longer needed
+    }
+  };
+  read();
+  if (document.readyState !== "loading") return Promise.resolve();
+  document.addEventListener(LATE_EVENT, read);
   return new Promise((resolve) => {
-    const read = (): void => {
-      for (const script of scripts(LATE_TYPE)) {
-        manager.addLate(readJson<Record<string, SavedBuffer[]>>(script));
-        script.remove(); // the base64 text is no longer needed
-      }
-      resolve();
-    };
-    if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", read, { once: true });
-    else read();
+    document.addEventListener(
+      "DOMContentLoaded",
+      () => {
+        document.removeEventListener(LATE_EVENT, read);
+        read();
+        resolve();
+      },
+      { once: true },
+    );
   });
 }
 
@@ -130,8 +147,10 @@ async function boot(): Promise<void> {
       })
     : Promise.resolve();
   const manager = new StaticManager();
-  const failures = await renderPanels(manager);
-  await lateBuffers(manager);
+  const rendered = renderPanels(manager); // takes the saved models before its first await
+  const late = lateBuffers(manager);
+  const failures = await rendered;
+  await late;
   const rendererOk = await renderer.then(
     () => true,
     () => false,
