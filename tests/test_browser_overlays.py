@@ -306,6 +306,31 @@ def test_overlay_follows_clips_and_colors_while_open(overlays: Overlays) -> None
     expect(o.switch(dialog)).to_have_attribute("aria-checked", "true")
 
 
+#: Take the analysis arrays off `run`'s clip; window.__arrive() brings them (a report loading).
+ARRAYS_JS = """run => {
+    const models = [...harness.manager.models.values()];
+    const clip = models.find(m => m.get('run') === run && m.get('group') === 'tones/a');
+    const arrays = clip.get('arrays');
+    clip.set('arrays', {});
+    window.__arrive = () => clip.set('arrays', arrays); }"""
+
+
+def test_overlay_takes_a_runs_analysis_that_arrives_later(overlays: Overlays) -> None:
+    o = overlays
+    o.h.js(ARRAYS_JS, "mid")
+    dialog = o.open()
+    panel = o.tab(dialog, "Spectrum")
+    o.switch(dialog).click()
+    expect(panel.locator(".aw-legend li")).to_have_count(2)
+    assert o.counts(panel.locator("canvas"))["mid"] == 0
+    o.h.js("() => window.__arrive()")
+    expect(panel.locator(".aw-legend li")).to_have_count(3)
+    assert o.legend(panel) == o.expected_legend(NAMES)
+    assert o.counts(panel.locator("canvas"))["mid"] > 30
+    o.tab(dialog, "Spectrogram")
+    expect(dialog.locator("figcaption")).to_have_count(3)
+
+
 @pytest.mark.parametrize("viewport", [320, 1200])
 def test_all_runs_fits_a_300px_panel(harness: Harness, real: dict[str, Any], viewport: int):
     harness.page.set_viewport_size({"width": viewport, "height": 800})
@@ -343,6 +368,7 @@ def test_closing_with_all_runs_on_releases_everything(overlays: Overlays) -> Non
         o.switch(dialog).click()
         o.switch(dialog).click()
         expect(o.switch(dialog)).to_have_attribute("aria-checked", "true")
+        assert o.h.js("() => __intervals.size") == 0  # the overlay is told of changes: no polling
         o.page.keyboard.press("Escape")
         expect(o.page.get_by_role("dialog")).to_have_count(0)
         assert o.h.js("() => harness.liveListeners()") == baseline

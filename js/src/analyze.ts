@@ -13,7 +13,7 @@
 import "./overlays.css";
 import { analysisOf } from "./analysis";
 import { h } from "./dom";
-import { type ClipEntry, pendingIn } from "./models";
+import { type ClipEntry, forgetArrays, ListenerSet, pendingIn } from "./models";
 import { RunOverlay, runClips, runsKey } from "./overlays";
 import { button, type PlayerControls } from "./player";
 import { SpectrogramView } from "./spectrogram";
@@ -23,11 +23,6 @@ import type { ViewContext } from "./view";
 import { Waveform } from "./waveform";
 
 const TABS = ["Spectrum", "Waveform", "Spectrogram", "Statistics"];
-/**
- * How often the overlay looks for clips logged, re-logged or removed at its
- * step while shown: the clip index tells its view, not each dialog.
- */
-const RUNS_CHECK_MS = 500;
 
 let dialogs = 0;
 
@@ -50,7 +45,10 @@ export class AnalyzeDialog {
   private readonly waveform: Waveform | null = null;
   private readonly allRuns: HTMLButtonElement;
   private overlay: RunOverlay | null = null;
-  private timer: ReturnType<typeof setInterval> | undefined;
+  /** While "All runs" is on: stops following the view's clips and runs. */
+  private unfollow: (() => void) | null = null;
+  /** While "All runs" is on: the other runs' clips, for analysis arrays that arrive later. */
+  private readonly runListeners = new ListenerSet();
   private seconds = 0;
   private selected = 0;
   private disposed = false;
@@ -198,20 +196,33 @@ export class AnalyzeDialog {
   /** Turn the "All runs" overlay on or off. */
   private showRuns(on: boolean): void {
     this.allRuns.setAttribute("aria-checked", String(on));
-    clearInterval(this.timer);
+    this.unfollow?.();
+    this.unfollow = null;
+    this.runListeners.off();
     this.overlay?.dispose();
     this.overlay = null;
     if (!on) return;
+    this.unfollow = this.ctx.changed.on(() => this.updateRuns());
     this.updateRuns();
-    this.timer = setInterval(() => this.updateRuns(), RUNS_CHECK_MS);
   }
 
-  /** (Re)build the overlay when a run's clip at this step, or its color, changed. */
-  private updateRuns(): void {
+  /**
+   * (Re)build the overlay when a run's clip at this step, or its color, changed
+   * (`force`: when a run's analysis arrays arrived, in a report still loading).
+   */
+  private updateRuns(force = false): void {
     const runs = runClips(this.ctx, this.entry);
     const key = runsKey(runs);
-    if (this.overlay?.key === key) return;
+    if (!force && this.overlay?.key === key) return;
     this.overlay?.dispose();
+    this.runListeners.off();
+    for (const { entry } of runs) {
+      if (entry.model === this.entry.model) continue; // the card opens this dialog again
+      this.runListeners.on(entry.model, "change:arrays", () => {
+        forgetArrays(entry.model);
+        this.updateRuns(true);
+      });
+    }
     const seek = (seconds: number): void => this.player.seekTo(seconds);
     this.overlay = new RunOverlay(key, runs, this.panels, this.spectrum, this.ctx.resize, seek);
     this.overlay.setTime(this.seconds);

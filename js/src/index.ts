@@ -17,7 +17,7 @@ import { GroupSection } from "./group";
 import { ClipIndex, ListenerSet, type PanelModel, readGroups, readRuns, readTraits, UI_TRAITS } from "./models";
 import { AudioFetcher } from "./source";
 import { snapshot } from "./steps";
-import { AudioHub, PlaybackCoordinator, ResizeHub, RunTable, TraitWriter, type ViewContext } from "./view";
+import { AudioHub, PlaybackCoordinator, ResizeHub, RunTable, Signal, TraitWriter, type ViewContext } from "./view";
 
 const EMPTY_HINT = "Nothing logged yet: panel.log({...}, step=..., run=...)";
 
@@ -42,6 +42,7 @@ function render({ model, el }: RenderProps): () => void {
     writer: new TraitWriter(model),
     fetcher: new AudioFetcher(model),
     clips: () => index,
+    changed: new Signal(),
   };
   ctx.runs.update(readRuns(model));
   const sections = new Map<string, GroupSection>();
@@ -78,6 +79,7 @@ function render({ model, el }: RenderProps): () => void {
     }
     refresh();
     layout();
+    ctx.changed.emit();
   };
 
   const index = new ClipIndex(model, onClipsChanged);
@@ -86,6 +88,7 @@ function render({ model, el }: RenderProps): () => void {
   listeners.on(model, "change:_runs", () => {
     ctx.runs.update(readRuns(model));
     for (const section of sections.values()) section.refreshRuns();
+    ctx.changed.emit();
   });
   layout();
 

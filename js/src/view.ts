@@ -134,6 +134,21 @@ export class TraitWriter {
   }
 }
 
+/** Tells its listeners that something changed (they read what they need themselves). */
+export class Signal {
+  private readonly listeners = new Set<() => void>();
+
+  /** Call `fn` on every `emit` until the function returned is called. */
+  on(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => void this.listeners.delete(fn);
+  }
+
+  emit(): void {
+    for (const fn of [...this.listeners]) fn();
+  }
+}
+
 export interface ViewContext {
   model: PanelModel;
   runs: RunTable;
@@ -145,6 +160,8 @@ export interface ViewContext {
   fetcher: AudioFetcher;
   /** The view's clip index (every run's clips by group and step). */
   clips: () => ClipIndex;
+  /** Fires after the clip index or the run table (names, colors, order) changed. */
+  changed: Signal;
 }
 
 /** Seconds a gain change takes: short enough to switch within a few audio blocks, long enough not to click. */
