@@ -80,7 +80,7 @@ _LOWEST_HZ = 20.0
 _WINDOW_S = 0.050  # statistics windows
 _SILENCE_DBFS = -60.0
 _GATE_DBFS = -70.0
-_FRAMES_PER_CHUNK = 512  # spectrum frames transformed at once (bounds memory, stays in cache)
+_FRAMES_PER_CHUNK = 128  # spectrum frames transformed at once (stays in cache)
 _BLOCKS_PER_CHUNK = 16  # K-weighting overlap-add blocks transformed at once
 _TINY = 1e-20
 # numpy's FFT releases the GIL: blocks of frames are transformed on every core.
@@ -257,21 +257,55 @@ def spectrum_frequencies(sample_rate: int, bins: int = SPECTRUM_BINS) -> Float32
     return np.sqrt(edges[:-1] * edges[1:]).astype(np.float32)
 
 
-def _log_binning(
-    sample_rate: int, n_fft: int, bins: int
-) -> tuple[
-    npt.NDArray[np.intp], npt.NDArray[np.bool_], npt.NDArray[np.intp], npt.NDArray[np.float64]
-]:
-    """How to map FFT power onto log bins: reduceat starts, and interpolation for narrow bins."""
-    edges = np.geomspace(_LOWEST_HZ, sample_rate / 2, bins + 1)
-    resolution = sample_rate / n_fft
-    first = np.ceil(edges[:-1] / resolution).astype(np.intp)  # first FFT bin at or above the edge
-    last = np.ceil(edges[1:] / resolution).astype(np.intp)  # one past the last FFT bin in the bin
-    last[-1] = n_fft // 2 + 1  # Nyquist belongs to the top bin
-    wide = last > first
-    centre = np.sqrt(edges[:-1] * edges[1:]) / resolution
-    below = np.minimum(np.floor(centre).astype(np.intp), n_fft // 2 - 1)
-    return first, wide, below, centre - below
+class _LogBins:
+    """How to map FFT power (rows: FFT bins) onto log bins, fully vectorized.
+
+    A bin as wide as one FFT bin or more shows its strongest FFT bin: the
+    maximum over a row range, taken from a sparse table (maxima of 2, 4, 8, …
+    rows at each start), so each bin is the larger of two overlapping
+    power-of-two ranges. A narrower bin interpolates between the two FFT bins
+    around its centre.
+    """
+
+    def __init__(self, sample_rate: int, n_fft: int, bins: int) -> None:
+        edges = np.geomspace(_LOWEST_HZ, sample_rate / 2, bins + 1)
+        resolution = sample_rate / n_fft
+        first = np.ceil(edges[:-1] / resolution).astype(np.intp)  # first FFT bin at/above the edge
+        last = np.ceil(edges[1:] / resolution).astype(np.intp)  # one past its last FFT bin
+        last[-1] = n_fft // 2 + 1  # Nyquist belongs to the top bin
+        wide = last > first
+        level = np.zeros(bins, dtype=np.intp)
+        level[wide] = np.log2(last[wide] - first[wide]).astype(np.intp)
+        self.levels = int(level.max())
+        # per level: which bins, and the two rows whose ranges of 2**level cover each bin
+        self.groups = [
+            (j, sel, first[sel], last[sel] - (1 << j))
+            for j in range(self.levels + 1)
+            if (sel := np.flatnonzero(wide & (level == j))).size
+        ]
+        # the first row each level of the table is needed from
+        self.lows = [
+            int(min(first[wide & (level >= j)], default=0)) for j in range(self.levels + 1)
+        ]
+        self.narrow = np.flatnonzero(~wide)
+        centre = np.sqrt(edges[:-1] * edges[1:])[self.narrow] / resolution
+        self.below = np.minimum(np.floor(centre).astype(np.intp), n_fft // 2 - 1)
+        self.above = self.below + 1
+        frac = (centre - self.below).astype(np.float32)[:, None]
+        self.weights = (1 - frac, frac)
+
+    def apply(self, power: npt.NDArray[np.float32], out: npt.NDArray[np.float32]) -> None:
+        """``out[bin, frame]`` from ``power[fft_bin, frame]``."""
+        w_below, w_above = self.weights
+        out[self.narrow] = power[self.below] * w_below + power[self.above] * w_above
+        table = [power]  # table[j][i]: the maximum of rows i .. i + 2**j - 1
+        for j in range(1, self.levels + 1):
+            prev, low, step = table[-1], self.lows[j], 1 << (j - 1)
+            level = np.empty_like(prev)
+            np.maximum(prev[low:-step], prev[low + step :], out=level[low:-step])
+            table.append(level)
+        for j, sel, a, b in self.groups:
+            out[sel] = np.maximum(table[j][a], table[j][b])
 
 
 def spectrum_frames(
@@ -295,43 +329,56 @@ def spectrum_frames(
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim == 1:
         x = x[:, None]
+    length, channels = x.shape
     n_fft = fft_length(sample_rate)
     hop = max(1, round(sample_rate / SPECTRUM_FPS))
-    n_frames = 1 + x.shape[0] // hop
+    n_frames = 1 + length // hop
     half = n_fft // 2
-    padded = np.zeros((x.shape[0] + 2 * half + hop, x.shape[1]), dtype=np.float32)
-    padded[half : half + x.shape[0]] = x
     window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)
     # |X| * 2 / sum(w) is 1.0 for a full-scale sine on a bin centre
     window *= np.float32(2.0 / window.sum())
-    first, wide, below, frac = _log_binning(sample_rate, n_fft, bins)
-    starts = first[wide]
-    narrow = ~wide
-    binned = np.empty((n_frames, bins), dtype=np.float32)
+    column = window[:, None]
+    plan = _LogBins(sample_rate, n_fft, bins)
+    binned = np.empty((bins, n_frames), dtype=np.float32)  # a column per frame
+    lanes = [np.ascontiguousarray(x[:, ch]) for ch in range(channels)]
     fft = _fft()
 
+    def samples_of(lane: Float32Array, c0: int, c1: int) -> Float32Array:
+        """What frames c0..c1-1 cover (frame i is centred at i * hop), zeros beyond the clip."""
+        lo, hi = c0 * hop - half, (c1 - 1) * hop + half
+        if lo >= 0 and hi <= length:
+            return lane[lo:hi]
+        padded = np.zeros(hi - lo, dtype=np.float32)
+        a, b = max(lo, 0), min(hi, length)
+        if b > a:
+            padded[a - lo : b - lo] = lane[a:b]
+        return padded
+
     def transform(c0: int, c1: int) -> None:  # one block of frames, fully vectorized
-        power = np.zeros((c1 - c0, half + 1), dtype=np.float32)
-        for ch in range(x.shape[1]):
-            segment = padded[c0 * hop : (c1 - 1) * hop + n_fft, ch]
-            framed = sliding_window_view(segment, n_fft)[::hop] * window
-            spectrum = fft.rfft(framed, axis=1)
-            power += spectrum.real**2 + spectrum.imag**2
-        power /= x.shape[1]
-        out = binned[c0:c1]
-        out[:, wide] = np.maximum.reduceat(power, starts, axis=1)
-        out[:, narrow] = (
-            power[:, below[narrow]] * (1 - frac[narrow])
-            + power[:, below[narrow] + 1] * frac[narrow]
-        )
+        power: Float32Array | None = None
+        for lane in lanes:
+            framed = sliding_window_view(samples_of(lane, c0, c1), n_fft)[::hop]
+            windowed = np.empty((n_fft, c1 - c0), dtype=np.float32)
+            np.multiply(framed.T, column, out=windowed)
+            spectrum = fft.rfft(windowed, axis=0)  # (half + 1, frames): each column a frame
+            p = np.square(spectrum.real)
+            p += np.square(spectrum.imag)
+            power = p if power is None else np.add(power, p, out=power)
+        assert power is not None
+        if channels > 1:
+            power /= channels
+        plan.apply(power, binned[:, c0:c1])
 
     _each_block(transform, n_frames, _FRAMES_PER_CHUNK)
     lo, hi = SPECTRUM_DB_RANGE
-    average = (10 * np.log10(np.maximum(binned.mean(axis=0, dtype=np.float64), _TINY))).astype(
+    average = (10 * np.log10(np.maximum(binned.mean(axis=1, dtype=np.float64), _TINY))).astype(
         np.float32
     )
-    db = 10 * np.log10(np.maximum(binned, _TINY))
-    quantized = np.round((np.clip(db, lo, hi) - lo) * (255 / (hi - lo))).astype(np.uint8)
+    db = np.log10(np.maximum(binned.T, np.float32(_TINY)))
+    db *= np.float32(10 * 255 / (hi - lo))
+    db -= np.float32(lo * 255 / (hi - lo))
+    np.clip(db, 0, 255, out=db)
+    quantized = np.ascontiguousarray(np.rint(db).astype(np.uint8))
     return quantized, spectrum_frequencies(sample_rate, bins), sample_rate / hop, average
 
 
