@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from browser_support import block_non_local, serve_directory
@@ -28,6 +31,30 @@ panel
 """
 
 
+@contextlib.contextmanager
+def offline_report(nb: Any, tmp_path: Path, page: Any) -> Iterator[Any]:
+    """The nbconvert export of ``nb`` open in ``page`` with every non-local request blocked,
+    once its first card is drawn: yields its cards; no page errors and no blocked local
+    request by the end."""
+    report = export_offline(nb, tmp_path / "site")
+    blocked: list[str] = []
+    block_non_local(page, blocked)
+    with serve_directory(report.parent) as base:
+        page.goto(base + report.name)
+        cards = page.locator(".aw-card")
+        cards.first.wait_for(timeout=30_000)
+        yield cards
+    assert page.page_errors == []
+    assert all(not u.startswith(("http://127.0.0.1", "http://localhost")) for u in blocked)
+
+
+def wait_playing(page: Any) -> None:
+    """Until the first card's audio has played past 0.2 s."""
+    page.wait_for_function(
+        "() => document.querySelector('.aw-card audio').currentTime > 0.2", timeout=10_000
+    )
+
+
 DURATIONS_JS = """async (els) => Promise.all(els.map(a => a.readyState >= 1 ? a.duration :
     new Promise(r => { a.addEventListener('loadedmetadata', () => r(a.duration), {once: true});
                        a.load(); })))"""
@@ -37,13 +64,7 @@ DURATIONS_JS = """async (els) => Promise.all(els.map(a => a.readyState >= 1 ? a.
 def test_exported_report_plays_offline(tmp_path, page):
     nb = execute(notebook(LOG_CELL), tmp_path)
     assert "application/vnd.jupyter.widget-state+json" in nb.metadata.get("widgets", {})
-    report = export_offline(nb, tmp_path / "site")
-    blocked: list[str] = []
-    block_non_local(page, blocked)
-    with serve_directory(report.parent) as base:
-        page.goto(base + report.name)
-        cards = page.locator(".aw-card")
-        cards.first.wait_for(timeout=30_000)
+    with offline_report(nb, tmp_path, page) as cards:
         assert cards.count() == 2
         names = cards.locator(".aw-run-name").all_text_contents()
         assert names == ["baseline", "bigger-model"]
@@ -63,9 +84,7 @@ def test_exported_report_plays_offline(tmp_path, page):
         )
         first = cards.first
         first.get_by_role("button", name="Play").click()
-        page.wait_for_function(
-            "() => document.querySelector('.aw-card audio').currentTime > 0.2", timeout=10_000
-        )
+        wait_playing(page)
         first.get_by_role("button", name="Pause").click()
         first.get_by_role("button", name="Analyze").click()
         dialog = page.get_by_role("dialog")
@@ -77,8 +96,6 @@ def test_exported_report_plays_offline(tmp_path, page):
             "data-value"
         )
         assert float(loudness) == pytest.approx(-17.0, abs=1.5)  # a 0.2 sine: -3.01 - 13.98 LUFS
-    assert page.page_errors == []
-    assert all(not u.startswith(("http://127.0.0.1", "http://localhost")) for u in blocked)
 
 
 NO_KERNEL = "Audio not embedded in this report; re-run the notebook or raise embed="
@@ -88,13 +105,7 @@ NO_KERNEL = "Audio not embedded in this report; re-run the notebook or raise emb
 def test_exported_report_says_at_once_what_was_not_embedded(tmp_path, page):
     cell = LOG_CELL.replace("aw.AudioPanel()", 'aw.AudioPanel(embed="latest")')
     nb = execute(notebook(cell), tmp_path)
-    report = export_offline(nb, tmp_path / "site")
-    blocked: list[str] = []
-    block_non_local(page, blocked)
-    with serve_directory(report.parent) as base:
-        page.goto(base + report.name)
-        cards = page.locator(".aw-card")
-        cards.first.wait_for(timeout=30_000)
+    with offline_report(nb, tmp_path, page) as cards:
         expect(cards.first).to_have_attribute("data-audio", "ready")
         slider = page.get_by_label("Step").first
         slider.focus()
@@ -117,11 +128,7 @@ def test_exported_report_says_at_once_what_was_not_embedded(tmp_path, page):
         expect(cards.first).to_have_attribute("data-step", "100")
         expect(cards.first).to_have_attribute("data-audio", "ready")
         cards.first.get_by_role("button", name="Play").click()
-        page.wait_for_function(
-            "() => document.querySelector('.aw-card audio').currentTime > 0.2", timeout=10_000
-        )
-    assert page.page_errors == []
-    assert all(not u.startswith(("http://127.0.0.1", "http://localhost")) for u in blocked)
+        wait_playing(page)
 
 
 def test_demo_notebook_runs(tmp_path):

@@ -9,6 +9,7 @@ kernel (the CLI with ``--execute`` in a subprocess, as a user runs it).
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.server
 import json
 import os
@@ -16,6 +17,7 @@ import re
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -317,6 +319,28 @@ class StalledServer:
         self.server.server_close()
 
 
+@contextlib.contextmanager
+def stalled(page: Any, html: bytes, cut: int) -> Iterator[StalledServer]:
+    """``page`` opened on a StalledServer of ``html``; no page errors by the end."""
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    server = StalledServer(html, cut)
+    try:
+        page.goto(server.url, wait_until="commit")
+        yield server
+    finally:
+        server.close()
+    assert errors == []
+
+
+def wait_playing(card: Any) -> None:
+    """Until the card's audio has played past 0.2 s."""
+    card.locator("audio").evaluate(
+        "a => new Promise(r => { const f = () => (a.currentTime > 0.2 ? r() : "
+        "setTimeout(f, 20)); f(); })"
+    )
+
+
 def test_save_html_shows_the_first_clips_before_the_page_is_read(tmp_path, page) -> None:
     """Buffers of clips not shown at first come after the loader: the panel opens at once,
     their cards say they load with the page, and then play."""
@@ -330,11 +354,7 @@ def test_save_html_shows_the_first_clips_before_the_page_is_read(tmp_path, page)
         m.model_id: m.step for _, m in panel._store if f'"{m.model_id}":['.encode() in html[cut:]
     }
     assert sorted(later.values()) == [0] * len(RUNS) * len(GROUPS)
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    server = StalledServer(html, cut)
-    try:
-        page.goto(server.url, wait_until="commit")
+    with stalled(page, html, cut) as server:
         for group in GROUPS:
             expect(section(page, group).locator('.aw-card[data-audio="ready"]')).to_have_count(2)
             assert card_steps(page, group) == ["100", "100"]
@@ -364,10 +384,7 @@ def test_save_html_shows_the_first_clips_before_the_page_is_read(tmp_path, page)
         expect(section(page, GROUPS[0]).locator('.aw-card[data-audio="ready"]')).to_have_count(2)
         card = section(page, GROUPS[0]).locator(f'.aw-card[data-run="{RUNS[1]}"]')
         card.get_by_role("button", name="Play").click()
-        card.locator("audio").evaluate(
-            "a => new Promise(r => { const f = () => (a.currentTime > 0.2 ? r() : "
-            "setTimeout(f, 20)); f(); })"
-        )
+        wait_playing(card)
         assert card.locator("audio").evaluate("a => a.duration") == pytest.approx(3.0, abs=0.01)
         # the waveform arrived too: the card draws the step-0 clip's peaks
         assert card.locator("canvas").first.evaluate(
@@ -375,9 +392,6 @@ def test_save_html_shows_the_first_clips_before_the_page_is_read(tmp_path, page)
                       for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true;
                       return false; }"""
         )
-    finally:
-        server.close()
-    assert errors == []
 
 
 def test_each_late_tag_is_used_as_soon_as_it_is_read(tmp_path, page, monkeypatch) -> None:
@@ -395,11 +409,7 @@ def test_each_late_tag_is_used_as_soon_as_it_is_read(tmp_path, page, monkeypatch
     assert html.index(tags[0]) < cut < html.index(tags[1])
     models = {m.model_id: m for _, m in panel._store}
     arrived = {(models[i].group, models[i].run) for i in first}
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    server = StalledServer(html, cut)
-    try:
-        page.goto(server.url, wait_until="commit")
+    with stalled(page, html, cut) as server:
         for group in GROUPS:
             expect(section(page, group).locator('.aw-card[data-audio="ready"]')).to_have_count(2)
         section(page, GROUPS[0]).get_by_label("Step", exact=True).fill("0")  # linked: both move
@@ -414,10 +424,7 @@ def test_each_late_tag_is_used_as_soon_as_it_is_read(tmp_path, page, monkeypatch
         group, run = sorted(arrived)[0]
         card = section(page, group).locator(f'.aw-card[data-run="{run}"]')
         card.get_by_role("button", name="Play").click()
-        card.locator("audio").evaluate(
-            "a => new Promise(r => { const f = () => (a.currentTime > 0.2 ? r() : "
-            "setTimeout(f, 20)); f(); })"
-        )
+        wait_playing(card)
         server.release.set()
         page.wait_for_function("() => document.documentElement.dataset.audiowidget === 'ready'")
         for group in GROUPS:
@@ -425,9 +432,6 @@ def test_each_late_tag_is_used_as_soon_as_it_is_read(tmp_path, page, monkeypatch
         expect(
             page.locator('script[type="application/vnd.audiowidget.buffers+json"]')
         ).to_have_count(0)
-    finally:
-        server.close()
-    assert errors == []
 
 
 @pytest.mark.parametrize("evil", XSS)
