@@ -66,6 +66,7 @@ __all__ = [
 ]
 
 Float32Array = npt.NDArray[np.float32]
+Float64Array = npt.NDArray[np.float64]
 
 #: Buckets of the coarse waveform level drawn on each card.
 CARD_PEAK_BUCKETS = 400
@@ -81,7 +82,6 @@ _WINDOW_S = 0.050  # statistics windows
 _SILENCE_DBFS = -60.0
 _GATE_DBFS = -70.0
 _FRAMES_PER_CHUNK = 128  # spectrum frames transformed at once (stays in cache)
-_BLOCKS_PER_CHUNK = 16  # K-weighting overlap-add blocks transformed at once
 _TINY = 1e-20
 # numpy's FFT releases the GIL: blocks of frames are transformed on every core.
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
@@ -382,16 +382,6 @@ def spectrum_frames(
     return quantized, spectrum_frequencies(sample_rate, bins), sample_rate / hop, average
 
 
-def _biquad_response(
-    b: tuple[float, float, float], a: tuple[float, float, float], z: npt.NDArray[np.complex128]
-) -> npt.NDArray[np.complex128]:
-    zi = 1 / z
-    result: npt.NDArray[np.complex128] = (b[0] + b[1] * zi + b[2] * zi**2) / (
-        a[0] + a[1] * zi + a[2] * zi**2
-    )
-    return result
-
-
 def k_weighting(
     sample_rate: int,
 ) -> list[tuple[tuple[float, float, float], tuple[float, float, float]]]:
@@ -431,62 +421,189 @@ def k_weighting(
     return [shelf, highpass]
 
 
-def _k_weighted(
-    x: Float32Array, sample_rate: int, segment: int | None = None
-) -> npt.NDArray[np.float32]:
-    """K-weighted ``x`` (frames, channels), by FFT overlap-save.
+def _powers(m: npt.NDArray[np.float64], count: int) -> npt.NDArray[np.float64]:
+    """``m**0 … m**(count - 1)``, shape ``(count, d, d)``."""
+    out = np.empty((count, *m.shape))
+    out[0] = np.eye(m.shape[0])
+    for i in range(1, count):
+        out[i] = out[i - 1] @ m
+    return out
 
-    The filters' frequency response is evaluated exactly on the FFT grid, and
-    their impulse response has decayed below 1e-11 within the (at least) 0.1 s
-    of history each block is transformed with, so the result equals the
-    recursive IIR filter to float32 precision, with no Python loop over
-    samples (blocks go 16 at a time, on every core).
 
-    With ``segment``, returns instead the energy (sum of squares) of each
-    ``segment`` samples of the output, ``(segments, channels)``, computed
-    block by block while the output is in cache; the last segment holds what
-    is left of the clip.
+def _runs(
+    m: npt.NDArray[np.float64], k: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Matrices for runs of ``k`` steps of ``s[i + 1] = m @ s[i] + e[i]`` (``d`` states).
+
+    Returns ``(lift, spread, m**k)``: a run's inputs ``(k * d,)`` times ``lift``
+    ``(k * d, (k + 1) * d)`` give its states ``0 … k`` as if it started from
+    zero; its start state times ``spread`` ``(d, k * d)`` gives what that start
+    adds to states ``0 … k - 1``.
     """
-    frames, channels = x.shape
-    tail = max(1, round(0.1 * sample_rate))
-    n_fft = 1 << max(12, (4 * tail - 1).bit_length())  # blocks about 3x longer than the tail
-    block = n_fft - tail
-    if segment is not None:
-        block -= block % segment  # whole segments per block (segments are 0.1 s, like the tail)
-    history = n_fft - block
-    z = np.exp(2j * np.pi * np.arange(n_fft // 2 + 1) / n_fft)
-    response = np.ones_like(z)
-    for b, a in k_weighting(sample_rate):
-        response *= _biquad_response(b, a, z)
-    gain = response.astype(np.complex64)
-    n_blocks = -(-frames // block)
-    padded = np.zeros((channels, history + n_blocks * block), dtype=np.float32)
-    padded[:, history : history + frames] = x.T
-    per_block = 1 if segment is None else block // segment
-    out = np.empty((channels, n_blocks * (block if segment is None else per_block)), np.float32)
-    fft = _fft()
+    d = m.shape[0]
+    powers = _powers(m, k + 1)
+    lift = np.zeros((k, d, k + 1, d))
+    for i in range(1, k + 1):
+        for t in range(i):
+            lift[t, :, i, :] = powers[i - 1 - t].T
+    spread = powers[:k].transpose(2, 0, 1).reshape(d, k * d)
+    return lift.reshape(k * d, (k + 1) * d), spread, powers[k]
 
-    def filter_blocks(b0: int, b1: int) -> None:
-        for ch in range(channels):
-            # each block with the history before it; its first `history` outputs wrap around
-            window = padded[ch, b0 * block : b1 * block + history]
-            blocks = sliding_window_view(window, n_fft)[::block]
-            y = fft.irfft(fft.rfft(blocks, axis=1) * gain, n=n_fft, axis=1)[:, history:]
-            if segment is None:
-                out[ch, b0 * block : b1 * block].reshape(b1 - b0, block)[:] = y
-                continue
-            left = frames - b0 * block  # the filter rings on past the clip's end: not counted
-            if left < (b1 - b0) * block:
-                y[left // block, left % block :] = 0
-                y[left // block + 1 :] = 0
-            parts = y.reshape(b1 - b0, per_block, segment)
-            out[ch, b0 * per_block : b1 * per_block] = np.einsum(
-                "ijk,ijk->ij", parts, parts
-            ).ravel()
 
-    _each_block(filter_blocks, n_blocks, _BLOCKS_PER_CHUNK)
-    result: npt.NDArray[np.float32] = (out if segment is not None else out[:, :frames]).T
+def _recurrence(m: npt.NDArray[np.float64], e: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """States ``r`` with ``r[0] = 0`` and ``r[j + 1] = m @ r[j] + e[j]``, for ``e`` ``(n, d)``.
+
+    Vectorized: runs of 8 inputs are lifted at once by one matrix product, and
+    the states at the start of each run follow from the same recurrence one
+    level up (8 times shorter), until a single run is left.
+    """
+    k = 8
+    n, d = e.shape
+    lift, spread, mk = _runs(m, k)
+    runs = -(-n // k)
+    if runs * k != n:
+        e = np.concatenate([e, np.zeros((runs * k - n, d))])
+    z = (e.reshape(runs, k * d) @ lift).reshape(runs, k + 1, d)
+    if runs > 1:
+        z[:, :k] += (_recurrence(mk, z[:, k]) @ spread).reshape(runs, k, d)
+    result: npt.NDArray[np.float64] = z[:, :k].reshape(runs * k, d)[:n]
     return result
+
+
+class _KWeighting:
+    """The K-weighting cascade at one rate, as matrices that filter blocks of samples at once.
+
+    The two biquads form one 4-state linear system (transposed direct form II
+    each). A row of ``BLOCK`` samples is filtered exactly by one matrix
+    product: the response to the row itself (a lower-triangular Toeplitz
+    matrix of the impulse response) plus the response to the state the row
+    starts in. Those states follow from a recurrence over rows, which
+    :func:`_recurrence` solves in float64 without a loop over rows. So the
+    result is the recursive IIR filter's, to float32 rounding, at the speed of
+    a matrix product.
+    """
+
+    BLOCK = 32  # samples per row of the matrix products
+    GROUP = 8  # rows whose states one step of the recurrence covers
+
+    def __init__(self, sample_rate: int) -> None:
+        (b1, a1), (b2, a2) = k_weighting(sample_rate)
+
+        def section(
+            b: tuple[float, float, float], a: tuple[float, float, float]
+        ) -> tuple[Float64Array, Float64Array, Float64Array, float]:
+            return (
+                np.array([[-a[1], 1.0], [-a[2], 0.0]]),
+                np.array([b[1] - a[1] * b[0], b[2] - a[2] * b[0]]),
+                np.array([1.0, 0.0]),
+                b[0],
+            )
+
+        sa, sb, sc, sd = section(b1, a1)  # shelf, whose output feeds
+        ha, hb, hc, hd = section(b2, a2)  # the high-pass
+        a = np.zeros((4, 4))
+        a[:2, :2], a[2:, 2:], a[2:, :2] = sa, ha, np.outer(hb, sc)
+        b = np.concatenate([sb, hb * sd])
+        c = np.concatenate([hd * sc, hc])
+        d = hd * sd
+        n, k = self.BLOCK, self.GROUP
+        p = _powers(a, n + 1)
+        h = np.concatenate([[d], [c @ p[i - 1] @ b for i in range(1, n)]])
+        rows, cols = np.indices((n, n))
+        # a row of samples times these: its own response, and its end state from zero
+        self.toeplitz = np.where(cols >= rows, h[np.abs(cols - rows)], 0).astype(np.float32)
+        self.to_state = np.stack([p[n - 1 - j] @ b for j in range(n)]).astype(np.float32)
+        # a row's response to the state it starts in
+        self.from_state = np.stack([c @ p[i] for i in range(n)], axis=1).astype(np.float32)
+        # over a group of rows, from their end states (each as if started from zero): the
+        # state each row starts in (lift[:, :4k]) and the group's end state (lift[:, 4k:])
+        self.lift, self.spread, self.group_step = _runs(p[n], k)
+
+    def energies(self, lanes: list[Float32Array], bounds: npt.NDArray[np.intp]) -> Float64Array:
+        """Sums of squares of the K-weighted lanes between ``bounds``: ``(len(bounds) - 1, lanes)``.
+
+        Each chunk of output is squared and summed piece by piece (pieces end at
+        a bound or at the chunk's end) while it is in cache; pieces of the same
+        segment are added up at the end.
+        """
+        out = np.zeros((len(bounds) - 1, len(lanes)))
+        for ch, lane in enumerate(lanes):
+            ids: list[npt.NDArray[np.intp]] = []
+            sums: list[Float32Array] = []
+
+            def take(
+                y: Float32Array, s0: int, s1: int, ids: list[Any] = ids, sums: list[Any] = sums
+            ) -> None:
+                starts = np.concatenate([[s0], bounds[(bounds > s0) & (bounds < s1)]])
+                np.square(y, out=y)
+                sums.append(np.add.reduceat(y[: s1 - s0], starts - s0))
+                ids.append(np.searchsorted(bounds, starts, side="right") - 1)
+
+            self._filter(lane, take)
+            segment = np.concatenate(ids)
+            inside = segment < len(out)  # pieces after the last bound are not counted
+            out[:, ch] = np.bincount(
+                segment[inside], weights=np.concatenate(sums)[inside], minlength=len(out)
+            )
+        return out
+
+    def apply(self, lane: Float32Array) -> Float32Array:
+        """The K-weighted ``lane``."""
+        y = np.empty_like(lane)
+
+        def put(part: Float32Array, s0: int, s1: int) -> None:
+            y[s0:s1] = part[: s1 - s0]
+
+        self._filter(lane, put)
+        return y
+
+    def _filter(self, lane: Float32Array, take: Callable[[Float32Array, int, int], None]) -> None:
+        """Filter ``lane`` chunk by chunk; each chunk's output goes to ``take(y, start, stop)``."""
+        n, k = self.BLOCK, self.GROUP
+        length = lane.shape[0]
+        group = n * k
+        chunk = group * 1024  # 1 MB of float32 samples: large products, few Python steps
+        n_groups = -(-length // group)
+        padded_length = n_groups * group
+
+        def rows_of(s0: int) -> Float32Array:
+            s1 = min(s0 + chunk, padded_length)
+            if s1 <= length:
+                return lane[s0:s1].reshape(-1, n)
+            part = np.zeros(s1 - s0, dtype=np.float32)
+            part[: length - s0] = lane[s0:length]
+            return part.reshape(-1, n)
+
+        # pass 1: each row's end state from zero, and each group's
+        ends = np.empty((n_groups * k, 4), dtype=np.float32)
+        group_ends = np.empty((n_groups, 4))
+        for s0 in range(0, padded_length, chunk):
+            r0 = s0 // n
+            rows = rows_of(s0)
+            part = ends[r0 : r0 + len(rows)]
+            np.matmul(rows, self.to_state, out=part)
+            g0 = r0 // k
+            group_ends[g0 : g0 + len(rows) // k] = (
+                part.reshape(-1, 4 * k).astype(np.float64) @ self.lift[:, 4 * k :]
+            )
+        # the state each group starts in, then pass 2: the output
+        starts = _recurrence(self.group_step, group_ends)
+        y = np.empty((chunk // n, n), dtype=np.float32)
+        for s0 in range(0, padded_length, chunk):
+            r0 = s0 // n
+            rows = rows_of(s0)
+            g0, g1 = r0 // k, r0 // k + len(rows) // k
+            state = (
+                ends[r0 : r0 + len(rows)].reshape(-1, 4 * k).astype(np.float64)
+                @ self.lift[:, : 4 * k]
+            )
+            state += starts[g0:g1] @ self.spread
+            out = y[: len(rows)]
+            np.matmul(rows, self.toeplitz, out=out)
+            out += state.astype(np.float32).reshape(-1, 4) @ self.from_state
+            s1 = min(s0 + chunk, length)
+            if s1 > s0:
+                take(out.reshape(-1), s0, s1)
 
 
 def integrated_loudness(samples: npt.ArrayLike, sample_rate: int) -> float | None:
@@ -506,10 +623,20 @@ def integrated_loudness(samples: npt.ArrayLike, sample_rate: int) -> float | Non
         x = x[:, None]
     if x.shape[0] < 0.4 * sample_rate:
         return None
-    if sample_rate % 10:  # 100 ms is not a whole number of samples: segments of unequal length
-        return _gated_loudness(_k_weighted(x, sample_rate), sample_rate)
-    energy = _k_weighted(x, sample_rate, segment=sample_rate // 10)
-    return _gate(energy.astype(np.float64), x.shape[0], sample_rate)
+    return _loudness([np.ascontiguousarray(x[:, ch]) for ch in range(x.shape[1])], sample_rate)
+
+
+def _loudness(lanes: list[Float32Array], sample_rate: int) -> float:
+    """Integrated loudness of channels given as contiguous lanes, at least 400 ms long."""
+    frames = lanes[0].shape[0]
+    bounds = np.arange(_loudness_blocks(frames, sample_rate) + 4) * sample_rate // 10
+    return _gate(_KWeighting(sample_rate).energies(lanes, bounds), frames, sample_rate)
+
+
+def _k_weighted(x: Float32Array, sample_rate: int) -> Float32Array:
+    """K-weighted ``x`` (frames, channels)."""
+    kw = _KWeighting(sample_rate)
+    return np.stack([kw.apply(np.ascontiguousarray(x[:, ch])) for ch in range(x.shape[1])], axis=1)
 
 
 def _gated_loudness(y: npt.NDArray[Any], sample_rate: int) -> float:
