@@ -46,6 +46,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -83,7 +84,8 @@ _SILENCE_DBFS = -60.0
 _GATE_DBFS = -70.0
 _FRAMES_PER_CHUNK = 128  # spectrum frames transformed at once (stays in cache)
 _TINY = 1e-20
-# numpy's FFT releases the GIL: blocks of frames are transformed on every core.
+_SERIAL_PRODUCT = 1 << 18  # m * n * k of the largest matrix product BLAS runs unthreaded
+# numpy releases the GIL in FFTs and array loops: spans of frames go to every core.
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
 _POOL: ThreadPoolExecutor | None = None
 _FFT: Any = None
@@ -105,18 +107,26 @@ def _fft() -> Any:
     return _FFT
 
 
-def _each_block(fn: Callable[[int, int], None], total: int, size: int) -> None:
-    """Run ``fn(start, stop)`` over ``range(0, total, size)``, in parallel threads when it pays."""
+def _start(jobs: list[Callable[[], None]]) -> Callable[[], None]:
+    """Start ``jobs`` on the worker threads; returns a function that waits for them all.
+
+    With one core they run at once, in this thread. The caller may work in
+    the meantime (the loudness matrix products bring their own threads).
+    """
     global _POOL
-    spans = [(start, min(total, start + size)) for start in range(0, total, size)]
-    if len(spans) < 2 or _WORKERS == 1:
-        for start, stop in spans:
-            fn(start, stop)
-        return
+    if _WORKERS == 1:
+        for job in jobs:
+            job()
+        return lambda: None
     if _POOL is None:
         _POOL = ThreadPoolExecutor(_WORKERS, thread_name_prefix="audiowidget-analysis")
-    for future in [_POOL.submit(fn, start, stop) for start, stop in spans]:
-        future.result()
+    futures = [_POOL.submit(job) for job in jobs]
+
+    def wait() -> None:
+        for future in futures:
+            future.result()
+
+    return wait
 
 
 # Full scale of the positive extreme of integer sources, in to_numpy() units.
@@ -294,14 +304,18 @@ class _LogBins:
         frac = (centre - self.below).astype(np.float32)[:, None]
         self.weights = (1 - frac, frac)
 
-    def apply(self, power: npt.NDArray[np.float32], out: npt.NDArray[np.float32]) -> None:
-        """``out[bin, frame]`` from ``power[fft_bin, frame]``."""
+    def apply(self, power: Float32Array, out: Float32Array, scratch: list[Float32Array]) -> None:
+        """``out[bin, frame]`` from ``power[fft_bin, frame]``.
+
+        ``scratch`` holds ``levels`` arrays at least as large as ``power``, reused
+        from chunk to chunk (fresh ones would cost a page fault per 4 KB).
+        """
         w_below, w_above = self.weights
         out[self.narrow] = power[self.below] * w_below + power[self.above] * w_above
         table = [power]  # table[j][i]: the maximum of rows i .. i + 2**j - 1
         for j in range(1, self.levels + 1):
             prev, low, step = table[-1], self.lows[j], 1 << (j - 1)
-            level = np.empty_like(prev)
+            level = scratch[j - 1][:, : power.shape[1]]
             np.maximum(prev[low:-step], prev[low + step :], out=level[low:-step])
             table.append(level)
         for j, sel, a, b in self.groups:
@@ -329,7 +343,29 @@ def spectrum_frames(
     x = np.asarray(samples, dtype=np.float32)
     if x.ndim == 1:
         x = x[:, None]
-    length, channels = x.shape
+    return _start_spectrum(_lanes(x), sample_rate, bins)()
+
+
+def _lanes(x: Float32Array) -> list[Float32Array]:
+    """Each channel of ``x`` (frames, channels) as a contiguous array (a view for mono)."""
+    return [np.ascontiguousarray(x[:, ch]) for ch in range(x.shape[1])]
+
+
+_Spectrum = tuple[npt.NDArray[np.uint8], Float32Array, float, Float32Array]
+
+
+def _start_spectrum(
+    lanes: list[Float32Array], sample_rate: int, bins: int
+) -> Callable[[], _Spectrum]:
+    """Start :func:`spectrum_frames` on the worker threads; returns a function that waits for it.
+
+    Each worker takes a span of frames and goes through it a chunk at a time
+    with buffers of its own: frames are windowed as rows, transformed as
+    columns (the FFT writes them out column-wise as it goes), binned, averaged
+    and quantized while the chunk is in cache.
+    """
+    length = lanes[0].shape[0]
+    channels = len(lanes)
     n_fft = fft_length(sample_rate)
     hop = max(1, round(sample_rate / SPECTRUM_FPS))
     n_frames = 1 + length // hop
@@ -337,11 +373,12 @@ def spectrum_frames(
     window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)
     # |X| * 2 / sum(w) is 1.0 for a full-scale sine on a bin centre
     window *= np.float32(2.0 / window.sum())
-    column = window[:, None]
     plan = _LogBins(sample_rate, n_fft, bins)
-    binned = np.empty((bins, n_frames), dtype=np.float32)  # a column per frame
-    lanes = [np.ascontiguousarray(x[:, ch]) for ch in range(channels)]
+    lo, hi = SPECTRUM_DB_RANGE
+    scale, offset = np.float32(10 * 255 / (hi - lo)), np.float32(lo * 255 / (hi - lo))
+    frames_u8 = np.empty((n_frames, bins), dtype=np.uint8)
     fft = _fft()
+    chunk = _FRAMES_PER_CHUNK
 
     def samples_of(lane: Float32Array, c0: int, c1: int) -> Float32Array:
         """What frames c0..c1-1 cover (frame i is centred at i * hop), zeros beyond the clip."""
@@ -354,32 +391,53 @@ def spectrum_frames(
             padded[a - lo : b - lo] = lane[a:b]
         return padded
 
-    def transform(c0: int, c1: int) -> None:  # one block of frames, fully vectorized
-        power: Float32Array | None = None
-        for lane in lanes:
-            framed = sliding_window_view(samples_of(lane, c0, c1), n_fft)[::hop]
-            windowed = np.empty((n_fft, c1 - c0), dtype=np.float32)
-            np.multiply(framed.T, column, out=windowed)
-            spectrum = fft.rfft(windowed, axis=0)  # (half + 1, frames): each column a frame
-            p = np.square(spectrum.real)
-            p += np.square(spectrum.imag)
-            power = p if power is None else np.add(power, p, out=power)
-        assert power is not None
-        if channels > 1:
-            power /= channels
-        plan.apply(power, binned[:, c0:c1])
+    def span(f0: int, f1: int, sums: Float64Array) -> None:
+        windowed = np.empty((chunk, n_fft), dtype=np.float32)  # a row per frame
+        power = np.empty((half + 1, chunk), dtype=np.float32)  # a column per frame
+        part = np.empty_like(power)
+        scratch = [np.empty_like(power) for _ in range(plan.levels)]
+        binned = np.empty((bins, chunk), dtype=np.float32)
+        for c0 in range(f0, f1, chunk):
+            c1 = min(f1, c0 + chunk)
+            m = c1 - c0
+            p, q = power[:, :m], part[:, :m]
+            for i, lane in enumerate(lanes):
+                framed = sliding_window_view(samples_of(lane, c0, c1), n_fft)[::hop]
+                rows = windowed[:m]
+                np.multiply(framed, window, out=rows)
+                spectrum = fft.rfft(rows.T, axis=0)  # (half + 1, m)
+                np.square(spectrum.real, out=q if i else p)
+                if i:
+                    p += q
+                np.square(spectrum.imag, out=q)
+                p += q
+            if channels > 1:
+                p *= np.float32(1 / channels)
+            b = binned[:, :m]
+            plan.apply(p, b, scratch)
+            sums += b.sum(axis=1, dtype=np.float64)
+            np.maximum(b, np.float32(_TINY), out=b)
+            np.log10(b, out=b)
+            b *= scale
+            b -= offset
+            np.clip(b, 0, 255, out=b)
+            np.rint(b, out=b)
+            frames_u8[c0:c1] = b.T
 
-    _each_block(transform, n_frames, _FRAMES_PER_CHUNK)
-    lo, hi = SPECTRUM_DB_RANGE
-    average = (10 * np.log10(np.maximum(binned.mean(axis=1, dtype=np.float64), _TINY))).astype(
-        np.float32
+    per_span = max(chunk, -(-n_frames // (4 * _WORKERS) // chunk) * chunk)
+    spans = [(f0, min(n_frames, f0 + per_span)) for f0 in range(0, n_frames, per_span)]
+    totals = [np.zeros(bins) for _ in spans]
+    wait = _start(
+        [partial(span, f0, f1, total) for (f0, f1), total in zip(spans, totals, strict=True)]
     )
-    db = np.log10(np.maximum(binned.T, np.float32(_TINY)))
-    db *= np.float32(10 * 255 / (hi - lo))
-    db -= np.float32(lo * 255 / (hi - lo))
-    np.clip(db, 0, 255, out=db)
-    quantized = np.ascontiguousarray(np.rint(db).astype(np.uint8))
-    return quantized, spectrum_frequencies(sample_rate, bins), sample_rate / hop, average
+
+    def finish() -> _Spectrum:
+        wait()
+        mean = np.sum(totals, axis=0) / n_frames
+        average = (10 * np.log10(np.maximum(mean, _TINY))).astype(np.float32)
+        return frames_u8, spectrum_frequencies(sample_rate, bins), sample_rate / hop, average
+
+    return finish
 
 
 def k_weighting(
@@ -463,9 +521,11 @@ def _recurrence(m: npt.NDArray[np.float64], e: npt.NDArray[np.float64]) -> npt.N
     runs = -(-n // k)
     if runs * k != n:
         e = np.concatenate([e, np.zeros((runs * k - n, d))])
-    z = (e.reshape(runs, k * d) @ lift).reshape(runs, k + 1, d)
+    z = _product(e.reshape(runs, k * d), lift, np.empty((runs, (k + 1) * d)))
+    z = z.reshape(runs, k + 1, d)
     if runs > 1:
-        z[:, :k] += (_recurrence(mk, z[:, k]) @ spread).reshape(runs, k, d)
+        starts = _product(_recurrence(mk, z[:, k]), spread, np.empty((runs, k * d)))
+        z[:, :k] += starts.reshape(runs, k, d)
     result: npt.NDArray[np.float64] = z[:, :k].reshape(runs * k, d)[:n]
     return result
 
@@ -574,36 +634,59 @@ class _KWeighting:
             part[: length - s0] = lane[s0:length]
             return part.reshape(-1, n)
 
-        # pass 1: each row's end state from zero, and each group's
+        chunks = list(range(0, padded_length, chunk))
+        per_span = -(-len(chunks) // (2 * _WORKERS))
+        spans = [chunks[i : i + per_span] for i in range(0, len(chunks), per_span)]
         ends = np.empty((n_groups * k, 4), dtype=np.float32)
         group_ends = np.empty((n_groups, 4))
-        for s0 in range(0, padded_length, chunk):
-            r0 = s0 // n
-            rows = rows_of(s0)
-            part = ends[r0 : r0 + len(rows)]
-            np.matmul(rows, self.to_state, out=part)
-            g0 = r0 // k
-            group_ends[g0 : g0 + len(rows) // k] = (
-                part.reshape(-1, 4 * k).astype(np.float64) @ self.lift[:, 4 * k :]
-            )
-        # the state each group starts in, then pass 2: the output
-        starts = _recurrence(self.group_step, group_ends)
-        y = np.empty((chunk // n, n), dtype=np.float32)
-        for s0 in range(0, padded_length, chunk):
-            r0 = s0 // n
-            rows = rows_of(s0)
-            g0, g1 = r0 // k, r0 // k + len(rows) // k
-            state = (
-                ends[r0 : r0 + len(rows)].reshape(-1, 4 * k).astype(np.float64)
-                @ self.lift[:, : 4 * k]
-            )
-            state += starts[g0:g1] @ self.spread
-            out = y[: len(rows)]
-            np.matmul(rows, self.toeplitz, out=out)
-            out += state.astype(np.float32).reshape(-1, 4) @ self.from_state
-            s1 = min(s0 + chunk, length)
-            if s1 > s0:
-                take(out.reshape(-1), s0, s1)
+        lift_in = np.concatenate([self.lift[:, : 4 * k], self.spread])  # (4k + 4, 4k)
+        lift_out = self.lift[:, 4 * k :]
+        weights = np.concatenate([self.toeplitz, self.from_state])  # (n + 4, n)
+
+        def ends_of(starts: list[int]) -> None:  # each row's end state from zero, and each group's
+            wide = np.empty((chunk // group, 4 * k))
+            for s0 in starts:
+                rows = rows_of(s0)
+                r0, g0, g = s0 // n, s0 // group, len(rows) // k
+                part = _product(rows, self.to_state, ends[r0 : r0 + len(rows)])
+                np.copyto(wide[:g], part.reshape(-1, 4 * k))
+                _product(wide[:g], lift_out, group_ends[g0 : g0 + g])
+
+        _start([partial(ends_of, span) for span in spans])()
+        group_starts = _recurrence(self.group_step, group_ends)  # the state each group starts in
+
+        def output_of(starts: list[int]) -> None:
+            given = np.empty((chunk // group, 4 * k + 4))  # row end states, and the group's start
+            state = np.empty((chunk // group, 4 * k))  # each row's start state
+            both = np.empty((chunk // n, n + 4), dtype=np.float32)  # each row, and its start state
+            y = np.empty((chunk // n, n), dtype=np.float32)
+            for s0 in starts:
+                rows = rows_of(s0)
+                r0, g0, g, r = s0 // n, s0 // group, len(rows) // k, len(rows)
+                np.copyto(given[:g, : 4 * k], ends[r0 : r0 + r].reshape(-1, 4 * k))
+                given[:g, 4 * k :] = group_starts[g0 : g0 + g]
+                _product(given[:g], lift_in, state[:g])
+                both[:r, :n] = rows
+                np.copyto(both[:r, n:], state[:g].reshape(-1, 4))
+                out = _product(both[:r], weights, y[:r])
+                s1 = min(s0 + chunk, length)
+                if s1 > s0:
+                    take(out.reshape(-1), s0, s1)
+
+        _start([partial(output_of, span) for span in spans])()
+
+
+def _product(a: npt.NDArray[Any], b: npt.NDArray[Any], out: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """``a @ b`` into ``out``, a few rows at a time so that BLAS runs it on this thread.
+
+    OpenBLAS spreads a product over its own threads once ``m * n * k``
+    exceeds 2**18; from the worker threads that would only add threads
+    fighting for the same cores (and spinning while they wait).
+    """
+    step = max(1, _SERIAL_PRODUCT // (b.shape[0] * b.shape[1]))
+    for i in range(0, a.shape[0], step):
+        np.matmul(a[i : i + step], b, out=out[i : i + step])
+    return out
 
 
 def integrated_loudness(samples: npt.ArrayLike, sample_rate: int) -> float | None:
@@ -713,8 +796,38 @@ def analyze(data: Any, sample_rate: int | None = None) -> Analysis:
 def analyze_samples(
     x: Float32Array, sample_rate: int, *, encoding: str, full_scale: float = 1.0
 ) -> Analysis:
-    """:func:`analyze` on float32 ``(frames, channels)`` samples in full-scale units."""
+    """:func:`analyze` on float32 ``(frames, channels)`` samples in full-scale units.
+
+    The spectrum (in spans of frames) and the sample statistics run on the
+    worker threads while this thread K-weights the clip for loudness.
+    """
     x = np.ascontiguousarray(x, dtype=np.float32)
+    frames, channels = x.shape
+    if frames == 0:
+        raise ValueError("cannot analyze an empty clip")
+    lanes = _lanes(x)
+    levels: dict[str, Any] = {}
+    levels_done = _start([partial(_levels, x, sample_rate, full_scale, levels)])
+    spectrum = _start_spectrum(lanes, sample_rate, SPECTRUM_BINS)
+    loudness = _loudness(lanes, sample_rate) if frames >= 0.4 * sample_rate else None
+    levels_done()
+    frames_u8, frequencies, fps, average = spectrum()
+    return Analysis(
+        **levels,
+        loudness_lufs=loudness,
+        duration=frames / sample_rate,
+        sample_rate=sample_rate,
+        channels=channels,
+        encoding=encoding,
+        spectrum_frames=frames_u8,
+        spectrum_frequencies=frequencies,
+        spectrum_fps=fps,
+        average_spectrum=average,
+    )
+
+
+def _levels(x: Float32Array, sample_rate: int, full_scale: float, out: dict[str, Any]) -> None:
+    """The statistics read straight off the samples, and the waveform peaks, into ``out``."""
     frames, channels = x.shape
     lows, highs = _bucket_extremes(x, WAVEFORM_BUCKETS)  # they cover every sample
     peak_per_channel = np.maximum(-lows.min(axis=0), highs.max(axis=0)).astype(np.float64)
@@ -732,29 +845,17 @@ def analyze_samples(
     with np.errstate(divide="ignore"):
         window_db = 10 * np.log10(window_energy / (window * channels))
     loud = window_db[window_db > _GATE_DBFS]
-    dynamic_range = (
-        float(np.percentile(loud, 95) - np.percentile(loud, 10)) if loud.size >= 2 else None
-    )
     limit = np.float32(full_scale)
-    clipped = int(np.count_nonzero(np.abs(x) >= limit)) if peak >= limit else 0
-    spectrum, frequencies, fps, average = spectrum_frames(x, sample_rate)
-    return Analysis(
+    out.update(
         peak_dbfs=peak_db,
         peak_dbfs_per_channel=tuple(_db(float(p)) for p in peak_per_channel),
         rms_dbfs=rms_db,
         crest_factor_db=peak_db - rms_db if math.isfinite(rms_db) else math.nan,
-        dynamic_range_db=dynamic_range,
-        loudness_lufs=integrated_loudness(x, sample_rate),
+        dynamic_range_db=(
+            float(np.percentile(loud, 95) - np.percentile(loud, 10)) if loud.size >= 2 else None
+        ),
         dc_offset=total_sum / x.size,
-        clipped_samples=clipped,
+        clipped_samples=int(np.count_nonzero(np.abs(x) >= limit)) if peak >= limit else 0,
         silence_ratio=float(np.mean(window_db < _SILENCE_DBFS)),
-        duration=frames / sample_rate,
-        sample_rate=sample_rate,
-        channels=channels,
-        encoding=encoding,
         peaks=_quantize_peaks(lows, highs),
-        spectrum_frames=spectrum,
-        spectrum_frequencies=frequencies,
-        spectrum_fps=fps,
-        average_spectrum=average,
     )
