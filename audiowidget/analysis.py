@@ -538,9 +538,10 @@ class _KWeighting:
     product: the response to the row itself (a lower-triangular Toeplitz
     matrix of the impulse response) plus the response to the state the row
     starts in. Those states follow from a recurrence over rows, which
-    :func:`_recurrence` solves in float64 without a loop over rows. So the
-    result is the recursive IIR filter's, to float32 rounding, at the speed of
-    a matrix product.
+    :func:`_recurrence` solves in float64 without a loop over rows. The result
+    is the recursive IIR filter's: within 2e-5 of full scale of SciPy's
+    float64 ``lfilter`` (tested), closer than that filter run in float32, at
+    the speed of a matrix product.
     """
 
     BLOCK = 32  # samples per row of the matrix products
@@ -798,8 +799,9 @@ def analyze_samples(
 ) -> Analysis:
     """:func:`analyze` on float32 ``(frames, channels)`` samples in full-scale units.
 
-    The spectrum (in spans of frames) and the sample statistics run on the
-    worker threads while this thread K-weights the clip for loudness.
+    The sample statistics, the spectrum's spans of frames and the
+    K-weighting's chunks go to the worker threads in that order; this thread
+    only waits, and solves the K-weighting's state recurrence in between.
     """
     x = np.ascontiguousarray(x, dtype=np.float32)
     frames, channels = x.shape
