@@ -46,7 +46,7 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -110,11 +110,12 @@ def _fft() -> Any:
 def _start(jobs: list[Callable[[], None]]) -> Callable[[], None]:
     """Start ``jobs`` on the worker threads; returns a function that waits for them all.
 
-    With one core they run at once, in this thread. The caller may work in
-    the meantime (the loudness matrix products bring their own threads).
+    A single job, or any job on a one-core machine, runs at once in this
+    thread: handing it over would only add latency (short clips are
+    analyzed this way from start to end).
     """
     global _POOL
-    if _WORKERS == 1:
+    if _WORKERS == 1 or len(jobs) == 1:
         for job in jobs:
             job()
         return lambda: None
@@ -322,6 +323,12 @@ class _LogBins:
             out[sel] = np.maximum(table[j][a], table[j][b])
 
 
+@lru_cache(maxsize=16)
+def _log_bins(sample_rate: int, n_fft: int, bins: int) -> _LogBins:
+    """The binning plan for a rate (kept: it depends on nothing else)."""
+    return _LogBins(sample_rate, n_fft, bins)
+
+
 def spectrum_frames(
     samples: npt.ArrayLike, sample_rate: int, bins: int = SPECTRUM_BINS
 ) -> tuple[npt.NDArray[np.uint8], Float32Array, float, Float32Array]:
@@ -373,7 +380,7 @@ def _start_spectrum(
     window = (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)).astype(np.float32)
     # |X| * 2 / sum(w) is 1.0 for a full-scale sine on a bin centre
     window *= np.float32(2.0 / window.sum())
-    plan = _LogBins(sample_rate, n_fft, bins)
+    plan = _log_bins(sample_rate, n_fft, bins)
     lo, hi = SPECTRUM_DB_RANGE
     scale, offset = np.float32(10 * 255 / (hi - lo)), np.float32(lo * 255 / (hi - lo))
     frames_u8 = np.empty((n_frames, bins), dtype=np.uint8)
@@ -392,11 +399,12 @@ def _start_spectrum(
         return padded
 
     def span(f0: int, f1: int, sums: Float64Array) -> None:
-        windowed = np.empty((chunk, n_fft), dtype=np.float32)  # a row per frame
-        power = np.empty((half + 1, chunk), dtype=np.float32)  # a column per frame
+        size = min(chunk, f1 - f0)
+        windowed = np.empty((size, n_fft), dtype=np.float32)  # a row per frame
+        power = np.empty((half + 1, size), dtype=np.float32)  # a column per frame
         part = np.empty_like(power)
         scratch = [np.empty_like(power) for _ in range(plan.levels)]
-        binned = np.empty((bins, chunk), dtype=np.float32)
+        binned = np.empty((bins, size), dtype=np.float32)
         for c0 in range(f0, f1, chunk):
             c1 = min(f1, c0 + chunk)
             m = c1 - c0
@@ -496,16 +504,26 @@ def _runs(
     Returns ``(lift, spread, m**k)``: a run's inputs ``(k * d,)`` times ``lift``
     ``(k * d, (k + 1) * d)`` give its states ``0 … k`` as if it started from
     zero; its start state times ``spread`` ``(d, k * d)`` gives what that start
-    adds to states ``0 … k - 1``.
+    adds to states ``0 … k - 1``. Kept per matrix (read-only): a rate's
+    filter always asks for the same ones.
     """
-    d = m.shape[0]
-    powers = _powers(m, k + 1)
+    return _runs_of(np.ascontiguousarray(m, dtype=np.float64).tobytes(), m.shape[0], k)
+
+
+@lru_cache(maxsize=64)
+def _runs_of(
+    m_bytes: bytes, d: int, k: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    powers = _powers(np.frombuffer(m_bytes).reshape(d, d), k + 1)
     lift = np.zeros((k, d, k + 1, d))
     for i in range(1, k + 1):
         for t in range(i):
             lift[t, :, i, :] = powers[i - 1 - t].T
     spread = powers[:k].transpose(2, 0, 1).reshape(d, k * d)
-    return lift.reshape(k * d, (k + 1) * d), spread, powers[k]
+    out = (lift.reshape(k * d, (k + 1) * d), np.ascontiguousarray(spread), powers[k].copy())
+    for a in out:
+        a.flags.writeable = False
+    return out
 
 
 def _recurrence(m: npt.NDArray[np.float64], e: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -690,6 +708,12 @@ def _product(a: npt.NDArray[Any], b: npt.NDArray[Any], out: npt.NDArray[Any]) ->
     return out
 
 
+@lru_cache(maxsize=16)
+def _k_filter(sample_rate: int) -> _KWeighting:
+    """The K-weighting matrices for a rate (kept: they depend on nothing else)."""
+    return _KWeighting(sample_rate)
+
+
 def integrated_loudness(samples: npt.ArrayLike, sample_rate: int) -> float | None:
     """Integrated loudness in LUFS by ITU-R BS.1770-4; ``None`` below 400 ms.
 
@@ -714,12 +738,12 @@ def _loudness(lanes: list[Float32Array], sample_rate: int) -> float:
     """Integrated loudness of channels given as contiguous lanes, at least 400 ms long."""
     frames = lanes[0].shape[0]
     bounds = np.arange(_loudness_blocks(frames, sample_rate) + 4) * sample_rate // 10
-    return _gate(_KWeighting(sample_rate).energies(lanes, bounds), frames, sample_rate)
+    return _gate(_k_filter(sample_rate).energies(lanes, bounds), frames, sample_rate)
 
 
 def _k_weighted(x: Float32Array, sample_rate: int) -> Float32Array:
     """K-weighted ``x`` (frames, channels)."""
-    kw = _KWeighting(sample_rate)
+    kw = _k_filter(sample_rate)
     return np.stack([kw.apply(np.ascontiguousarray(x[:, ch])) for ch in range(x.shape[1])], axis=1)
 
 
@@ -799,20 +823,19 @@ def analyze_samples(
 ) -> Analysis:
     """:func:`analyze` on float32 ``(frames, channels)`` samples in full-scale units.
 
-    The sample statistics, the spectrum's spans of frames and the
-    K-weighting's chunks go to the worker threads in that order; this thread
-    only waits, and solves the K-weighting's state recurrence in between.
+    The spectrum's spans of frames go to the worker threads; this thread
+    takes the sample statistics meanwhile, then hands out the K-weighting's
+    chunks (solving its state recurrence in between) and waits for it all.
     """
     x = np.ascontiguousarray(x, dtype=np.float32)
     frames, channels = x.shape
     if frames == 0:
         raise ValueError("cannot analyze an empty clip")
     lanes = _lanes(x)
-    levels: dict[str, Any] = {}
-    levels_done = _start([partial(_levels, x, sample_rate, full_scale, levels)])
     spectrum = _start_spectrum(lanes, sample_rate, SPECTRUM_BINS)
+    levels: dict[str, Any] = {}
+    _levels(x, sample_rate, full_scale, levels)
     loudness = _loudness(lanes, sample_rate) if frames >= 0.4 * sample_rate else None
-    levels_done()
     frames_u8, frequencies, fps, average = spectrum()
     return Analysis(
         **levels,
