@@ -731,7 +731,7 @@ def integrated_loudness(samples: npt.ArrayLike, sample_rate: int) -> float | Non
         x = x[:, None]
     if x.shape[0] < 0.4 * sample_rate:
         return None
-    return _loudness([np.ascontiguousarray(x[:, ch]) for ch in range(x.shape[1])], sample_rate)
+    return _loudness(_lanes(x), sample_rate)
 
 
 def _loudness(lanes: list[Float32Array], sample_rate: int) -> float:
@@ -744,7 +744,7 @@ def _loudness(lanes: list[Float32Array], sample_rate: int) -> float:
 def _k_weighted(x: Float32Array, sample_rate: int) -> Float32Array:
     """K-weighted ``x`` (frames, channels)."""
     kw = _k_filter(sample_rate)
-    return np.stack([kw.apply(np.ascontiguousarray(x[:, ch])) for ch in range(x.shape[1])], axis=1)
+    return np.stack([kw.apply(lane) for lane in _lanes(x)], axis=1)
 
 
 def _gated_loudness(y: npt.NDArray[Any], sample_rate: int) -> float:
@@ -833,8 +833,7 @@ def analyze_samples(
         raise ValueError("cannot analyze an empty clip")
     lanes = _lanes(x)
     spectrum = _start_spectrum(lanes, sample_rate, SPECTRUM_BINS)
-    levels: dict[str, Any] = {}
-    _levels(x, sample_rate, full_scale, levels)
+    levels = _levels(x, sample_rate, full_scale)
     loudness = _loudness(lanes, sample_rate) if frames >= 0.4 * sample_rate else None
     frames_u8, frequencies, fps, average = spectrum()
     return Analysis(
@@ -851,8 +850,8 @@ def analyze_samples(
     )
 
 
-def _levels(x: Float32Array, sample_rate: int, full_scale: float, out: dict[str, Any]) -> None:
-    """The statistics read straight off the samples, and the waveform peaks, into ``out``."""
+def _levels(x: Float32Array, sample_rate: int, full_scale: float) -> dict[str, Any]:
+    """The statistics read straight off the samples, and the waveform peaks."""
     frames, channels = x.shape
     lows, highs = _bucket_extremes(x, WAVEFORM_BUCKETS)  # they cover every sample
     peak_per_channel = np.maximum(-lows.min(axis=0), highs.max(axis=0)).astype(np.float64)
@@ -871,16 +870,16 @@ def _levels(x: Float32Array, sample_rate: int, full_scale: float, out: dict[str,
         window_db = 10 * np.log10(window_energy / (window * channels))
     loud = window_db[window_db > _GATE_DBFS]
     limit = np.float32(full_scale)
-    out.update(
-        peak_dbfs=peak_db,
-        peak_dbfs_per_channel=tuple(_db(float(p)) for p in peak_per_channel),
-        rms_dbfs=rms_db,
-        crest_factor_db=peak_db - rms_db if math.isfinite(rms_db) else math.nan,
-        dynamic_range_db=(
+    return {
+        "peak_dbfs": peak_db,
+        "peak_dbfs_per_channel": tuple(_db(float(p)) for p in peak_per_channel),
+        "rms_dbfs": rms_db,
+        "crest_factor_db": peak_db - rms_db if math.isfinite(rms_db) else math.nan,
+        "dynamic_range_db": (
             float(np.percentile(loud, 95) - np.percentile(loud, 10)) if loud.size >= 2 else None
         ),
-        dc_offset=total_sum / x.size,
-        clipped_samples=int(np.count_nonzero(np.abs(x) >= limit)) if peak >= limit else 0,
-        silence_ratio=float(np.mean(window_db < _SILENCE_DBFS)),
-        peaks=_quantize_peaks(lows, highs),
-    )
+        "dc_offset": total_sum / x.size,
+        "clipped_samples": int(np.count_nonzero(np.abs(x) >= limit)) if peak >= limit else 0,
+        "silence_ratio": float(np.mean(window_db < _SILENCE_DBFS)),
+        "peaks": _quantize_peaks(lows, highs),
+    }

@@ -312,6 +312,42 @@ def test_k_weighting_by_blocks_equals_the_recursive_filter(rate, frames):
     np.testing.assert_allclose(ours, ref, rtol=0, atol=2e-5)
 
 
+def _same_analysis(a: aw.Analysis, b: aw.Analysis) -> None:
+    for name in FIELDS:
+        left, right = getattr(a, name), getattr(b, name)
+        if isinstance(left, np.ndarray):
+            np.testing.assert_array_equal(left, right, err_msg=name)
+        else:
+            assert left == right, name
+
+
+def test_analysis_does_not_depend_on_how_work_is_split(monkeypatch):
+    """Spans of frames and chunks of samples meet without seams: one worker gives the same."""
+    rng = np.random.default_rng(11)
+    rate = 44100
+    x = (0.1 * rng.standard_normal((rate * 30 + 123, 2))).astype(np.float32)
+    x[:, 1] += sine(997, 30 + 123 / rate, rate, 0.2).astype(np.float32)
+    split = aw.analyze(x, rate)
+    monkeypatch.setattr(analysis, "_WORKERS", 1)
+    _same_analysis(split, aw.analyze(x, rate))
+
+
+def test_clips_analyzed_from_several_threads_at_once_get_their_own_results():
+    """Callers share the worker threads and the per-rate matrices, never each other's numbers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(12)
+    clips = [
+        ((level * rng.standard_normal((rate * 12, 1))).astype(np.float32), rate)
+        for level, rate in [(0.05, 48000), (0.15, 48000), (0.1, 16000), (0.12, 44100)]
+    ]
+    alone = [aw.analyze(x, rate) for x, rate in clips]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda clip: aw.analyze(*clip), clips * 2))
+    for i, result in enumerate(together):
+        _same_analysis(alone[i % len(clips)], result)
+
+
 def test_loudness_at_a_rate_without_whole_100ms_segments():
     pyloudnorm = pytest.importorskip("pyloudnorm")
     x = sine(1000, 3.0, 11025, 0.5) * np.linspace(0.2, 1.0, 3 * 11025)
