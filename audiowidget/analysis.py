@@ -613,23 +613,22 @@ class _KWeighting:
         """
         out = np.zeros((len(bounds) - 1, len(lanes)))
         for ch, lane in enumerate(lanes):
-            ids: list[npt.NDArray[np.intp]] = []
-            sums: list[Float32Array] = []
+            # (chunk start, segment of each piece, sum of each piece): one append per chunk,
+            # since chunks finish on several threads in any order
+            pieces: list[tuple[int, npt.NDArray[np.intp], Float32Array]] = []
 
-            def take(
-                y: Float32Array, s0: int, s1: int, ids: list[Any] = ids, sums: list[Any] = sums
-            ) -> None:
+            def take(y: Float32Array, s0: int, s1: int, pieces: list[Any] = pieces) -> None:
                 starts = np.concatenate([[s0], bounds[(bounds > s0) & (bounds < s1)]])
                 np.square(y, out=y)
-                sums.append(np.add.reduceat(y[: s1 - s0], starts - s0))
-                ids.append(np.searchsorted(bounds, starts, side="right") - 1)
+                segment = np.searchsorted(bounds, starts, side="right") - 1
+                pieces.append((s0, segment, np.add.reduceat(y[: s1 - s0], starts - s0)))
 
             self._filter(lane, take)
-            segment = np.concatenate(ids)
+            pieces.sort(key=lambda piece: piece[0])
+            segment = np.concatenate([piece[1] for piece in pieces])
             inside = segment < len(out)  # pieces after the last bound are not counted
-            out[:, ch] = np.bincount(
-                segment[inside], weights=np.concatenate(sums)[inside], minlength=len(out)
-            )
+            weights = np.concatenate([piece[2] for piece in pieces])[inside]
+            out[:, ch] = np.bincount(segment[inside], weights=weights, minlength=len(out))
         return out
 
     def apply(self, lane: Float32Array) -> Float32Array:

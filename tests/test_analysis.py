@@ -343,7 +343,7 @@ def test_clips_analyzed_from_several_threads_at_once_get_their_own_results():
     ]
     alone = [aw.analyze(x, rate) for x, rate in clips]
     with ThreadPoolExecutor(4) as pool:
-        together = list(pool.map(lambda clip: aw.analyze(*clip), clips * 2))
+        together = list(pool.map(lambda clip: aw.analyze(*clip), clips * 4))
     for i, result in enumerate(together):
         _same_analysis(alone[i % len(clips)], result)
 
