@@ -88,6 +88,7 @@ _SERIAL_PRODUCT = 1 << 18  # m * n * k of the largest matrix product BLAS runs u
 # numpy releases the GIL in FFTs and array loops: spans of frames go to every core.
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
 _POOL: ThreadPoolExecutor | None = None
+_POOL_PID = 0  # the process the pool's threads live in (a forked child has none of them)
 _FFT: Any = None
 
 
@@ -114,13 +115,16 @@ def _start(jobs: list[Callable[[], None]]) -> Callable[[], None]:
     thread: handing it over would only add latency (short clips are
     analyzed this way from start to end).
     """
-    global _POOL
+    global _POOL, _POOL_PID
     if _WORKERS == 1 or len(jobs) == 1:
         for job in jobs:
             job()
         return lambda: None
-    if _POOL is None:
+    if _POOL is None or os.getpid() != _POOL_PID:
+        # a child forked after the pool started inherits the pool but not its threads:
+        # submitting to it would wait forever, so the child starts its own
         _POOL = ThreadPoolExecutor(_WORKERS, thread_name_prefix="audiowidget-analysis")
+        _POOL_PID = os.getpid()
     futures = [_POOL.submit(job) for job in jobs]
 
     def wait() -> None:

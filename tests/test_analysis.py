@@ -348,6 +348,26 @@ def test_clips_analyzed_from_several_threads_at_once_get_their_own_results():
         _same_analysis(alone[i % len(clips)], result)
 
 
+def test_a_process_forked_after_an_analysis_can_analyze_too():
+    """A forked child inherits the worker pool but not its threads; it must not wait on them."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    rng = np.random.default_rng(13)
+    x = (0.1 * rng.standard_normal(48000 * 20)).astype(np.float32)
+    expected = aw.analyze(x, 48000).loudness_lufs  # the parent's pool is running now
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=lambda: results.put(aw.analyze(x, 48000).loudness_lufs))
+    child.start()
+    child.join(60)
+    if child.is_alive():
+        child.kill()
+        pytest.fail("the forked child did not finish its analysis within 60 s")
+    assert results.get(timeout=5) == expected
+
+
 def test_loudness_at_a_rate_without_whole_100ms_segments():
     pyloudnorm = pytest.importorskip("pyloudnorm")
     x = sine(1000, 3.0, 11025, 0.5) * np.linspace(0.2, 1.0, 3 * 11025)
