@@ -599,14 +599,18 @@ class _KWeighting:
         p = _powers(a, n + 1)
         h = np.concatenate([[d], [c @ p[i - 1] @ b for i in range(1, n)]])
         rows, cols = np.indices((n, n))
-        # a row of samples times these: its own response, and its end state from zero
-        self.toeplitz = np.where(cols >= rows, h[np.abs(cols - rows)], 0).astype(np.float32)
+        toeplitz = np.where(cols >= rows, h[np.abs(cols - rows)], 0)  # a row's own response
+        from_state = np.stack([c @ p[i] for i in range(n)], axis=1)  # to the state it starts in
+        # a row of samples, followed by the state it starts in, times this: its output
+        self.weights = np.concatenate([toeplitz, from_state]).astype(np.float32)  # (n + 4, n)
+        # a row of samples times this: its end state, as if it started from zero
         self.to_state = np.stack([p[n - 1 - j] @ b for j in range(n)]).astype(np.float32)
-        # a row's response to the state it starts in
-        self.from_state = np.stack([c @ p[i] for i in range(n)], axis=1).astype(np.float32)
         # over a group of rows, from their end states (each as if started from zero): the
-        # state each row starts in (lift[:, :4k]) and the group's end state (lift[:, 4k:])
-        self.lift, self.spread, self.group_step = _runs(p[n], k)
+        # group's end state (lift_out), and, with the state the group starts in appended,
+        # the state each row starts in (lift_in)
+        lift, spread, self.group_step = _runs(p[n], k)
+        self.lift_out = lift[:, 4 * k :]
+        self.lift_in = np.concatenate([lift[:, : 4 * k], spread])  # (4k + 4, 4k)
 
     def energies(self, lanes: list[Float32Array], bounds: npt.NDArray[np.intp]) -> Float64Array:
         """Sums of squares of the K-weighted lanes between ``bounds``: ``(len(bounds) - 1, lanes)``.
@@ -667,9 +671,6 @@ class _KWeighting:
         spans = [chunks[i : i + per_span] for i in range(0, len(chunks), per_span)]
         ends = np.empty((n_groups * k, 4), dtype=np.float32)
         group_ends = np.empty((n_groups, 4))
-        lift_in = np.concatenate([self.lift[:, : 4 * k], self.spread])  # (4k + 4, 4k)
-        lift_out = self.lift[:, 4 * k :]
-        weights = np.concatenate([self.toeplitz, self.from_state])  # (n + 4, n)
 
         def ends_of(starts: list[int]) -> None:  # each row's end state from zero, and each group's
             wide = np.empty((chunk // group, 4 * k))
@@ -678,7 +679,7 @@ class _KWeighting:
                 r0, g0, g = s0 // n, s0 // group, len(rows) // k
                 part = _product(rows, self.to_state, ends[r0 : r0 + len(rows)])
                 np.copyto(wide[:g], part.reshape(-1, 4 * k))
-                _product(wide[:g], lift_out, group_ends[g0 : g0 + g])
+                _product(wide[:g], self.lift_out, group_ends[g0 : g0 + g])
 
         _start([partial(ends_of, span) for span in spans])()
         group_starts = _recurrence(self.group_step, group_ends)  # the state each group starts in
@@ -693,10 +694,10 @@ class _KWeighting:
                 r0, g0, g, r = s0 // n, s0 // group, len(rows) // k, len(rows)
                 np.copyto(given[:g, : 4 * k], ends[r0 : r0 + r].reshape(-1, 4 * k))
                 given[:g, 4 * k :] = group_starts[g0 : g0 + g]
-                _product(given[:g], lift_in, state[:g])
+                _product(given[:g], self.lift_in, state[:g])
                 both[:r, :n] = rows
                 np.copyto(both[:r, n:], state[:g].reshape(-1, 4))
-                out = _product(both[:r], weights, y[:r])
+                out = _product(both[:r], self.weights, y[:r])
                 s1 = min(s0 + chunk, length)
                 if s1 > s0:
                     take(out.reshape(-1), s0, s1)
