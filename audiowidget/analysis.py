@@ -47,11 +47,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
+
+if TYPE_CHECKING:
+    from .clip import Audio
 
 __all__ = [
     "CARD_PEAK_BUCKETS",
@@ -79,11 +82,17 @@ SPECTRUM_BINS = 256
 SPECTRUM_DB_RANGE = (-120.0, 0.0)
 SPECTRUM_FPS = 30.0
 _LOWEST_HZ = 20.0
+_SHELF_HZ = 1681.974450955533  # centre of the K-weighting's high shelf
 _WINDOW_S = 0.050  # statistics windows
 _SILENCE_DBFS = -60.0
 _GATE_DBFS = -70.0
 _FRAMES_PER_CHUNK = 128  # spectrum frames transformed at once (stays in cache)
 _TINY = 1e-20
+# Peaks beyond 2**50 (an exploding model's output, 300 dB over full scale) are analyzed scaled
+# down by a power of two, which is exact, and every level is shifted back: float32 sums of
+# squares would overflow from about 2**60 on.
+_HUGE = 2.0**50
+_DB_PER_EXPONENT = 20 * math.log10(2)
 _SERIAL_PRODUCT = 1 << 18  # m * n * k of the largest matrix product BLAS runs unthreaded
 # numpy releases the GIL in FFTs and array loops: spans of frames go to every core.
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
@@ -197,6 +206,33 @@ def _db(amplitude: float) -> float:
     return 20.0 * math.log10(amplitude) if amplitude > 0 else -math.inf
 
 
+def _samples(samples: npt.ArrayLike) -> Float32Array:
+    """``samples`` as float32 ``(frames, channels)``; NaN, Inf or beyond float32 is an error."""
+    x = np.asarray(samples)
+    if x.ndim == 1:
+        x = x[:, None]
+    if x.ndim != 2:
+        raise ValueError(f"samples must be (frames,) or (frames, channels), got shape {x.shape}")
+    if x.dtype.kind == "f" and x.size:
+        peak = float(np.max(np.abs(x)))
+        if not math.isfinite(peak):
+            raise ValueError(
+                f"samples contain {int(np.count_nonzero(~np.isfinite(x)))} NaN or Inf values; "
+                "replace them first, e.g. np.nan_to_num(x)"
+            )
+        if peak > float(np.finfo(np.float32).max):
+            raise ValueError(
+                f"samples reach {peak:.3g}, beyond the float32 range (3.4e38) they are analyzed "
+                "in; scale them down first"
+            )
+    return np.ascontiguousarray(x, dtype=np.float32)
+
+
+def _exponent(peak: float) -> int:
+    """The power of two to scale samples down by before analysis: 0 unless ``peak`` is huge."""
+    return math.frexp(peak)[1] if peak > _HUGE else 0
+
+
 def waveform_peaks(samples: npt.ArrayLike, buckets: int) -> npt.NDArray[np.int16]:
     """Min and max of each of ``buckets`` equal slices, per channel, as int16.
 
@@ -213,10 +249,7 @@ def waveform_peaks(samples: npt.ArrayLike, buckets: int) -> npt.NDArray[np.int16
         >>> waveform_peaks(x, 2)[0].tolist()
         [[0, 32767], [-16384, 8192]]
     """
-    x = np.asarray(samples)
-    if x.ndim == 1:
-        x = x[:, None]
-    return _quantize_peaks(*_bucket_extremes(x, buckets))
+    return _quantize_peaks(*_bucket_extremes(_samples(samples), buckets))
 
 
 def _bucket_extremes(
@@ -351,10 +384,11 @@ def spectrum_frames(
         >>> int(frames[15].max())  # a full-scale sine reads 0 dB: the top of the uint8 range
         255
     """
-    x = np.asarray(samples, dtype=np.float32)
-    if x.ndim == 1:
-        x = x[:, None]
-    return _start_spectrum(_lanes(x), sample_rate, bins)()
+    x = _samples(samples)
+    exponent = _exponent(float(np.max(np.abs(x)))) if x.size else 0
+    if exponent:
+        x = np.ldexp(x, -exponent)
+    return _start_spectrum(_lanes(x), sample_rate, bins, exponent)()
 
 
 def _lanes(x: Float32Array) -> list[Float32Array]:
@@ -366,9 +400,11 @@ _Spectrum = tuple[npt.NDArray[np.uint8], Float32Array, float, Float32Array]
 
 
 def _start_spectrum(
-    lanes: list[Float32Array], sample_rate: int, bins: int
+    lanes: list[Float32Array], sample_rate: int, bins: int, exponent: int = 0
 ) -> Callable[[], _Spectrum]:
     """Start :func:`spectrum_frames` on the worker threads; returns a function that waits for it.
+
+    ``lanes`` are the samples times ``2**-exponent`` (see :func:`_exponent`).
 
     Each worker takes a span of frames and goes through it a chunk at a time
     with buffers of its own: frames are windowed as rows, transformed as
@@ -386,7 +422,9 @@ def _start_spectrum(
     window *= np.float32(2.0 / window.sum())
     plan = _log_bins(sample_rate, n_fft, bins)
     lo, hi = SPECTRUM_DB_RANGE
-    scale, offset = np.float32(10 * 255 / (hi - lo)), np.float32(lo * 255 / (hi - lo))
+    shift = exponent * _DB_PER_EXPONENT  # dB the scaled-down lanes read below the samples
+    scale = np.float32(10 * 255 / (hi - lo))
+    offset = np.float32((lo - shift) * 255 / (hi - lo))
     frames_u8 = np.empty((n_frames, bins), dtype=np.uint8)
     fft = _fft()
     chunk = _FRAMES_PER_CHUNK
@@ -452,7 +490,7 @@ def _start_spectrum(
     def finish() -> _Spectrum:
         wait()
         mean = np.sum(totals, axis=0) / n_frames
-        average = (10 * np.log10(np.maximum(mean, _TINY))).astype(np.float32)
+        average = (10 * np.log10(np.maximum(mean, _TINY)) + shift).astype(np.float32)
         return frames_u8, spectrum_frequencies(sample_rate, bins), sample_rate / hop, average
 
     return finish
@@ -474,7 +512,7 @@ def k_weighting(
         >>> [round(v, 8) for v in b], [round(v, 8) for v in a]
         ([1.53512486, -2.69169619, 1.19839281], [1.0, -1.69065929, 0.73248077])
     """
-    f0, gain_db, q = 1681.974450955533, 3.999843853973347, 0.7071752369554196
+    f0, gain_db, q = _SHELF_HZ, 3.999843853973347, 0.7071752369554196
     k = math.tan(math.pi * f0 / sample_rate)
     vh = 10 ** (gain_db / 20)
     vb = vh**0.4996667741545416
@@ -736,19 +774,33 @@ def integrated_loudness(samples: npt.ArrayLike, sample_rate: int) -> float | Non
         >>> round(integrated_loudness(0.5 * np.sin(2 * np.pi * 997 * t), 48000), 2)
         -9.03
     """
-    x = np.asarray(samples, dtype=np.float32)
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.shape[0] < 0.4 * sample_rate:
+    x = _samples(samples)
+    if x.shape[0] < 0.4 * sample_rate or not _k_weighting_defined(sample_rate):
         return None
-    return _loudness(_lanes(x), sample_rate)
+    exponent = _exponent(float(np.max(np.abs(x))))
+    if exponent:
+        x = np.ldexp(x, -exponent)
+    return _loudness(_lanes(x), sample_rate, exponent)
 
 
-def _loudness(lanes: list[Float32Array], sample_rate: int) -> float:
-    """Integrated loudness of channels given as contiguous lanes, at least 400 ms long."""
+def _loudness(lanes: list[Float32Array], sample_rate: int, exponent: int = 0) -> float:
+    """Integrated loudness of channels given as contiguous lanes, at least 400 ms long.
+
+    ``lanes`` are the samples times ``2**-exponent`` (see :func:`_exponent`).
+    """
     frames = lanes[0].shape[0]
     bounds = np.arange(_loudness_blocks(frames, sample_rate) + 4) * sample_rate // 10
-    return _gate(_k_filter(sample_rate).energies(lanes, bounds), frames, sample_rate)
+    energy = _k_filter(sample_rate).energies(lanes, bounds)
+    return _gate(np.ldexp(energy, 2 * exponent), frames, sample_rate)
+
+
+def _k_weighting_defined(sample_rate: int) -> bool:
+    """Whether the K-weighting's shelf (centred at 1682 Hz) lies below Nyquist.
+
+    Below about 3.4 kHz it does not, the bilinear design is unstable, and
+    BS.1770 loudness is undefined.
+    """
+    return sample_rate > 2 * _SHELF_HZ
 
 
 def _k_weighted(x: Float32Array, sample_rate: int) -> Float32Array:
@@ -820,19 +872,31 @@ def analyze(data: Any, sample_rate: int | None = None) -> Analysis:
             f"sample_rate={sample_rate} differs from the clip's {clip.sample_rate} Hz; "
             "an Audio brings its own rate: leave sample_rate out"
         )
+    return analyze_clip(clip, clip.encode().encoding)
+
+
+def analyze_clip(clip: Audio, encoding: str) -> Analysis:
+    """:func:`analyze` of an :class:`audiowidget.Audio` whose encoding label is known."""
     return analyze_samples(
         clip.to_numpy(),
         clip.sample_rate,
-        encoding=clip.encode().encoding,
+        encoding=encoding,
         full_scale=_INT_POSITIVE_FULL_SCALE.get(clip.source_dtype, 1.0),
+        peak=clip.peak,
     )
 
 
 def analyze_samples(
-    x: Float32Array, sample_rate: int, *, encoding: str, full_scale: float = 1.0
+    x: Float32Array,
+    sample_rate: int,
+    *,
+    encoding: str,
+    full_scale: float = 1.0,
+    peak: float | None = None,
 ) -> Analysis:
     """:func:`analyze` on float32 ``(frames, channels)`` samples in full-scale units.
 
+    ``peak`` is max |x| when the caller knows it already (else it is measured).
     The spectrum's spans of frames go to the worker threads; this thread
     takes the sample statistics meanwhile, then hands out the K-weighting's
     chunks (solving its state recurrence in between) and waits for it all.
@@ -841,10 +905,14 @@ def analyze_samples(
     frames, channels = x.shape
     if frames == 0:
         raise ValueError("cannot analyze an empty clip")
+    exponent = _exponent(float(np.max(np.abs(x))) if peak is None else peak)
+    if exponent:
+        x = np.ldexp(x, -exponent)
     lanes = _lanes(x)
-    spectrum = _start_spectrum(lanes, sample_rate, SPECTRUM_BINS)
-    levels = _levels(x, sample_rate, full_scale)
-    loudness = _loudness(lanes, sample_rate) if frames >= 0.4 * sample_rate else None
+    spectrum = _start_spectrum(lanes, sample_rate, SPECTRUM_BINS, exponent)
+    levels = _levels(x, sample_rate, full_scale, exponent)
+    measurable = frames >= 0.4 * sample_rate and _k_weighting_defined(sample_rate)
+    loudness = _loudness(lanes, sample_rate, exponent) if measurable else None
     frames_u8, frequencies, fps, average = spectrum()
     return Analysis(
         **levels,
@@ -860,10 +928,17 @@ def analyze_samples(
     )
 
 
-def _levels(x: Float32Array, sample_rate: int, full_scale: float) -> dict[str, Any]:
-    """The statistics read straight off the samples, and the waveform peaks."""
+def _levels(
+    x: Float32Array, sample_rate: int, full_scale: float, exponent: int = 0
+) -> dict[str, Any]:
+    """The statistics read straight off the samples, and the waveform peaks.
+
+    ``x`` is the samples times ``2**-exponent`` (see :func:`_exponent`).
+    """
     frames, channels = x.shape
     lows, highs = _bucket_extremes(x, WAVEFORM_BUCKETS)  # they cover every sample
+    if exponent:
+        lows, highs = np.ldexp(lows, exponent), np.ldexp(highs, exponent)
     peak_per_channel = np.maximum(-lows.min(axis=0), highs.max(axis=0)).astype(np.float64)
     peak = float(peak_per_channel.max())
     peak_db = _db(peak)
@@ -871,15 +946,18 @@ def _levels(x: Float32Array, sample_rate: int, full_scale: float) -> dict[str, A
     window = max(1, min(frames, round(_WINDOW_S * sample_rate)))
     n_windows = frames // window
     shaped = x[: n_windows * window].reshape(n_windows, window * channels)
-    window_energy = np.einsum("ij,ij->i", shaped, shaped).astype(np.float64)
+    window_energy = np.ldexp(np.einsum("ij,ij->i", shaped, shaped).astype(np.float64), 2 * exponent)
     remainder = x[n_windows * window :]
-    total_energy = float(window_energy.sum()) + float(np.square(remainder, dtype=np.float64).sum())
-    total_sum = float(shaped.sum(axis=1).sum(dtype=np.float64)) + float(remainder.sum())
+    remainder_energy = math.ldexp(float(np.square(remainder, dtype=np.float64).sum()), 2 * exponent)
+    total_energy = float(window_energy.sum()) + remainder_energy
+    total_sum = math.ldexp(
+        float(shaped.sum(axis=1).sum(dtype=np.float64)) + float(remainder.sum()), exponent
+    )
     rms_db = _db(math.sqrt(total_energy / x.size))
     with np.errstate(divide="ignore"):
         window_db = 10 * np.log10(window_energy / (window * channels))
     loud = window_db[window_db > _GATE_DBFS]
-    limit = np.float32(full_scale)
+    limit = np.float32(math.ldexp(full_scale, -exponent))  # in the units of x
     return {
         "peak_dbfs": peak_db,
         "peak_dbfs_per_channel": tuple(_db(float(p)) for p in peak_per_channel),
@@ -889,7 +967,9 @@ def _levels(x: Float32Array, sample_rate: int, full_scale: float) -> dict[str, A
             float(np.percentile(loud, 95) - np.percentile(loud, 10)) if loud.size >= 2 else None
         ),
         "dc_offset": total_sum / x.size,
-        "clipped_samples": int(np.count_nonzero(np.abs(x) >= limit)) if peak >= limit else 0,
+        "clipped_samples": (
+            int(np.count_nonzero(np.abs(x) >= limit)) if peak >= np.float32(full_scale) else 0
+        ),
         "silence_ratio": float(np.mean(window_db < _SILENCE_DBFS)),
         "peaks": _quantize_peaks(lows, highs),
     }

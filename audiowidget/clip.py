@@ -37,8 +37,12 @@ import soundfile as sf
 __all__ = ["Audio", "AudioFileError", "AudioWarning", "EncodedAudio"]
 
 MAX_CHANNELS: Final = 8
+# The range of rates browsers play (Web Audio's): below 3 kHz a clip could not be played,
+# compared or K-weighted.
+MIN_SAMPLE_RATE: Final = 3_000
 MAX_SAMPLE_RATE: Final = 768_000
 
+_FLOAT32_MAX: Final = float(np.finfo(np.float32).max)
 # libFLAC refuses higher rates; such clips are stored as WAV instead.
 _FLAC_MAX_SAMPLE_RATE: Final = 655_350
 # Frames processed at a time while scanning or encoding, to bound memory.
@@ -306,6 +310,11 @@ class Audio:
         peak = _peak(samples)
         if not math.isfinite(peak):
             _raise_not_finite(samples)
+        if peak > _FLOAT32_MAX:
+            raise ValueError(
+                f"audio reaches {peak:.3g}, beyond the float32 range (3.4e38) audiowidget "
+                "analyzes in; scale it down (levels are shown as given, in dBFS)"
+            )
         self._samples = samples
         self._sample_rate = rate
         self._frames, self._channels = samples.shape
@@ -668,11 +677,16 @@ def _check_rate(value: object, name: str) -> int:
     if not as_float.is_integer():
         raise ValueError(f"{name} must be a whole number of Hz such as 22050, got {value!r}")
     rate = int(as_float)
-    if not 0 < rate <= MAX_SAMPLE_RATE:
-        raise ValueError(
-            f"{name}={value!r} is out of range: it must be between 1 and {MAX_SAMPLE_RATE} Hz"
-        )
+    if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise ValueError(_rate_range_message(f"{name}={value!r}"))
     return rate
+
+
+def _rate_range_message(what: str) -> str:
+    return (
+        f"{what} is out of range: it must be between {MIN_SAMPLE_RATE} and "
+        f"{MAX_SAMPLE_RATE} Hz, the rates browsers play; audiowidget never resamples"
+    )
 
 
 def _resolve_rate(sample_rate: object, rate: object) -> int | None:
@@ -762,6 +776,8 @@ def _raise_not_finite(samples: Samples) -> None:
 
 
 def _check_file(f: sf.SoundFile, label: str, rate: int | None) -> None:
+    if not MIN_SAMPLE_RATE <= f.samplerate <= MAX_SAMPLE_RATE:
+        raise ValueError(_rate_range_message(f"{label} at {f.samplerate} Hz"))
     if rate is not None and rate != f.samplerate:
         raise ValueError(
             f"{label} is {f.samplerate} Hz but sample_rate={rate} was given; audiowidget "

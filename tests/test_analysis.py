@@ -229,6 +229,54 @@ def test_panel_stats_are_the_scalar_fields():
         panel.stats("r", "g", 4)
 
 
+def test_a_clip_far_beyond_full_scale_reads_its_true_levels():
+    # an exploding model: float32 sums of squares would overflow (rms inf, loudness -inf)
+    x = (0.1 * np.random.default_rng(3).standard_normal((96000, 2))).astype(np.float32)
+    x[:, 1] += 0.01
+    base = aw.analyze(x, 48000)
+    for k in (55, 100):
+        with pytest.warns(aw.AudioWarning, match="clipped in the encoded FLAC"):
+            huge = aw.analyze(np.ldexp(x, k), 48000)
+        shift = k * 20 * math.log10(2)
+        assert huge.peak_dbfs == pytest.approx(base.peak_dbfs + shift, abs=1e-9)
+        assert huge.rms_dbfs == pytest.approx(base.rms_dbfs + shift, abs=1e-9)
+        assert huge.loudness_lufs == pytest.approx(base.loudness_lufs + shift, abs=1e-9)
+        assert huge.crest_factor_db == pytest.approx(base.crest_factor_db, abs=1e-9)
+        assert huge.dynamic_range_db == pytest.approx(base.dynamic_range_db, abs=1e-9)
+        assert huge.dc_offset == pytest.approx(math.ldexp(base.dc_offset, k), rel=1e-12)
+        assert huge.silence_ratio == base.silence_ratio
+        assert huge.clipped_samples == x.size
+        np.testing.assert_allclose(huge.average_spectrum, base.average_spectrum + shift, atol=1e-3)
+        assert (huge.spectrum_frames == 255).all()  # hundreds of dB above the top of the scale
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, 1e39])
+def test_analysis_functions_refuse_nan_inf_and_values_beyond_float32(bad):
+    x = np.zeros(48000)
+    x[10] = bad
+    message = "NaN or Inf" if bad != 1e39 else "beyond the float32 range"
+    for fn in (
+        lambda: integrated_loudness(x, 48000),
+        lambda: spectrum_frames(x[:, None], 48000),
+        lambda: analysis.waveform_peaks(x, 100),
+    ):
+        with pytest.raises(ValueError, match=message):
+            fn()
+    with pytest.raises(ValueError, match=r"NaN|Inf|beyond the float32 range"):
+        aw.analyze(x, 48000)
+
+
+def test_loudness_is_none_where_k_weighting_is_undefined():
+    # the K-weighting's shelf sits at 1682 Hz: below 3364 Hz it lies above Nyquist
+    noise = np.random.default_rng(4).normal(0, 0.1, 30000).astype(np.float32)
+    for rate in (3000, 3300):
+        assert aw.analyze(noise, rate).loudness_lufs is None
+        assert integrated_loudness(noise, rate) is None
+    loudness = aw.analyze(noise, 3400).loudness_lufs
+    assert loudness is not None
+    assert math.isfinite(loudness)
+
+
 def test_analyze_checks_its_input():
     with pytest.raises(ValueError, match="sample rate"):
         aw.analyze(np.zeros(10))

@@ -381,6 +381,7 @@ def test_pluto_call_shape():
     [
         ({}, ValueError, r"sample rate is required.*pass sample_rate=\.\.\."),
         ({"sample_rate": 0}, ValueError, r"sample_rate=0 is out of range.*768000"),
+        ({"sample_rate": 2999}, ValueError, r"sample_rate=2999 is out of range.*3000 and 768000"),
         ({"sample_rate": -8000}, ValueError, r"sample_rate=-8000 is out of range"),
         ({"sample_rate": 768001}, ValueError, r"sample_rate=768001 is out of range"),
         ({"rate": 10**6}, ValueError, r"rate=1000000 is out of range"),
@@ -394,6 +395,20 @@ def test_pluto_call_shape():
 def test_sample_rate_errors(kwargs, error, match):
     with pytest.raises(error, match=match):
         Audio(np.zeros(10), **kwargs)
+
+
+def test_a_file_at_a_rate_browsers_cannot_play_is_refused(tmp_path):
+    path = tmp_path / "low.wav"
+    sf.write(path, np.zeros((100, 1), np.int16), 2000)
+    with pytest.raises(ValueError, match=r"low\.wav' at 2000 Hz is out of range.*3000 and 768000"):
+        Audio(path)
+
+
+def test_values_beyond_float32_are_refused_with_what_to_do():
+    x = np.zeros(100)
+    x[3] = -1e39
+    with pytest.raises(ValueError, match=r"reaches 1e\+39, beyond the float32 range.*scale it"):
+        Audio(x, 8000)
 
 
 def test_highest_sample_rate_is_accepted_and_encoded_as_wav():
