@@ -28,7 +28,7 @@ import numpy as np
 import traitlets
 
 from . import importers
-from .analysis import CARD_PEAK_BUCKETS, SPECTRUM_DB_RANGE, analyze, coarsen_peaks
+from .analysis import CARD_PEAK_BUCKETS, SPECTRUM_DB_RANGE, analyze_clip, coarsen_peaks
 from .clip import Audio
 from .export import ClipSummary, fallback_html
 from .store import ClipStore, Key
@@ -43,7 +43,7 @@ _STATIC = Path(__file__).parent / "static"
 #: Clip references per :class:`ClipPage`.
 PAGE_SIZE = 32
 #: Default embed budget: encoded audio embedded in the notebook before older steps are left out.
-DEFAULT_EMBED_BYTES = 64 * 1024 * 1024
+DEFAULT_EMBED_BYTES = 64_000_000
 #: Largest buffer in one reply to an audio request (messages stay well under 10 MiB).
 REPLY_CHUNK_BYTES = 4 * 1024 * 1024
 
@@ -100,7 +100,7 @@ class ClipModel(ipywidgets.Widget):  # type: ignore[misc]
     def from_audio(cls, key: Key, clip: Audio, audio_format: str = "flac") -> ClipModel:
         """Encode and analyze ``clip`` (the only place a clip is read)."""
         encoded = clip.encode(audio_format)
-        analysis = analyze(clip)
+        analysis = analyze_clip(clip, encoded.encoding)  # statistics name the format stored
         stats = analysis.scalars()
         meta = {
             "caption": clip.caption,
@@ -313,7 +313,7 @@ class AudioPanel(anywidget.AnyWidget):
         self._lock = threading.RLock()
         self._by_id: dict[str, ClipModel] = {}
         try:
-            self.embed: str | int = _check_embed(embed)
+            self._embed: str | int = _check_embed(embed)
             if audio_format not in ("flac", "wav", "mp3", "opus"):
                 raise ValueError(
                     f"audio_format must be 'flac', 'wav', 'mp3' or 'opus', got {audio_format!r}"
@@ -323,6 +323,27 @@ class AudioPanel(anywidget.AnyWidget):
             raise
         self.audio_format = audio_format
         self.on_msg(self._handle_message)
+
+    @property
+    def embed(self) -> str | int:
+        """Which clips carry their audio: a byte count, ``"all"`` or ``"latest"``.
+
+        Setting it applies the new budget at once to every clip logged so far.
+
+        Examples:
+            >>> import audiowidget as aw
+            >>> panel = aw.AudioPanel()
+            >>> panel.embed = "all"
+            >>> panel.embed
+            'all'
+        """
+        return self._embed
+
+    @embed.setter
+    def embed(self, value: str | int) -> None:
+        with self._lock:
+            self._embed = _check_embed(value)
+            self._apply_embed_budget()
 
     # -- logging -----------------------------------------------------------------
 
@@ -367,35 +388,53 @@ class AudioPanel(anywidget.AnyWidget):
             raise ValueError("log() got an empty dict: pass at least one group key -> Audio")
         with self._lock:
             resolved = self._store.next_step(run) if step is None else _check_step(step)
-            built = {
-                group: [
-                    ClipModel.from_audio(Key(group, resolved, run, i), clip, self.audio_format)
-                    for i, clip in enumerate(clips)
-                ]
-                for group, clips in checked.items()
-            }
+            built: dict[str, list[ClipModel]] = {}
+            try:
+                for group, clips in checked.items():
+                    built[group] = [
+                        ClipModel.from_audio(Key(group, resolved, run, i), clip, self.audio_format)
+                        for i, clip in enumerate(clips)
+                    ]
+            except BaseException:
+                # a clip that cannot be encoded: close the models already built for this call
+                for models in built.values():
+                    for model in models:
+                        model.close()
+                raise
             with self.hold_sync():
                 for group, models in built.items():
                     self._store_group(group, resolved, run, models)
-                self._apply_embed_budget()
-                self._sync_index()
                 if reference:
                     self._reference = run
+                self._apply_embed_budget()
+                self._sync_index()
 
     def _apply_embed_budget(self) -> None:
-        """Embed the newest clips; leave the audio of the oldest steps out beyond the budget."""
+        """Embed the newest clips; leave the audio of the oldest steps out beyond the budget.
+
+        The reference run's clips come first: they are shown beside every step.
+        """
         models = [model for _, model in self._store]
-        if self.embed == "all":
+        reference = self._reference
+        if self._embed == "all":
             keep = set(map(id, models))
-        elif self.embed == "latest":
+        elif self._embed == "latest":
             newest = {g: self._store.steps(g)[-1] for g in self._store.groups}
-            keep = {id(m) for m in models if m.step == newest[m.group]}
+            # the reference card beside a group's newest step shows the reference run's newest clip
+            shown = {(m.group, m.step) for m in models if m.run == reference}
+            reference_newest = {g: max(s for h, s in shown if h == g) for g, _ in shown}
+            keep = {
+                id(m)
+                for m in models
+                if m.step == newest[m.group]
+                or (m.run == reference and m.step == reference_newest[m.group])
+            }
         else:
             keep, used = set(), 0
-            # newest steps first; within a step, the order of logging
-            for model in sorted(models, key=lambda m: -m.step):
+            # the reference run first, then newest steps first; within a step, the order of logging
+            for model in sorted(models, key=lambda m: (m.run != reference, -m.step)):
                 used += len(model.data)
-                if used > int(self.embed):
+                if used > int(self._embed):
                     break
                 keep.add(id(model))
         for model in models:
@@ -563,6 +602,7 @@ class AudioPanel(anywidget.AnyWidget):
             if run is not None and run not in self._store.runs:
                 raise KeyError(f"no run {run!r} has been logged; logged runs: {self._store.runs}")
             self._reference = run or ""
+            self._apply_embed_budget()
 
     def stats(self, run: str, group: str, step: int, index: int = 0) -> dict[str, Any]:
         """Statistics of one logged clip: the scalar fields of :func:`audiowidget.analyze`.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import comm
+import ipywidgets
 import numpy as np
 import pytest
 from comm.base_comm import BaseComm
@@ -78,6 +79,60 @@ def test_latest_and_all():
 def test_bad_embed_values_are_refused(embed):
     with pytest.raises(ValueError, match="embed must be 'all', 'latest' or a number of bytes"):
         aw.AudioPanel(embed=embed)
+    panel = aw.AudioPanel()
+    panel.log({"g": noise_clip(0)}, step=0, run="r")
+    with pytest.raises(ValueError, match="embed must be 'all', 'latest' or a number of bytes"):
+        panel.embed = embed
+    assert panel.embed == 64_000_000  # unchanged, and the next log still works
+    panel.log({"g": noise_clip(1)}, step=1, run="r")
+    assert panel.steps("g") == [0, 1]
+
+
+def test_the_default_budget_is_64_mb():
+    assert aw.AudioPanel().embed == 64_000_000
+
+
+def test_changing_embed_applies_at_once_to_what_was_logged():
+    panel = aw.AudioPanel()
+    for step in range(3):
+        panel.log({"g": noise_clip(step)}, step=step, run="r")
+    panel.embed = 0
+    assert not any(m.embedded or m.audio for m in models(panel))
+    panel.embed = "latest"
+    assert [m.step for m in models(panel) if m.embedded] == [2]
+    panel.embed = "all"
+    assert all(m.embedded and m.audio == m.data for m in models(panel))
+
+
+def test_the_reference_run_keeps_its_audio_first():
+    size = len(noise_clip(0).encode().data)
+    panel = aw.AudioPanel(embed=int(size * 3.5))
+    panel.log({"g": noise_clip(100)}, step=0, run="truth", reference=True)
+    for step in range(4):
+        panel.log({"g": noise_clip(step)}, step=step, run="model")
+    kept = sorted((m.run, m.step) for m in models(panel) if m.embedded)
+    # shown beside every step, the reference clip comes before the model's newest steps
+    assert kept == [("model", 2), ("model", 3), ("truth", 0)]
+    latest = aw.AudioPanel(embed="latest")
+    latest.log({"g": noise_clip(100)}, step=0, run="truth")
+    for step in range(4):
+        latest.log({"g": noise_clip(step)}, step=step, run="model")
+    assert sorted((m.run, m.step) for m in models(latest) if m.embedded) == [("model", 3)]
+    latest.set_reference("truth")
+    kept = sorted((m.run, m.step) for m in models(latest) if m.embedded)
+    assert kept == [("model", 3), ("truth", 0)]
+
+
+def test_a_log_that_fails_leaves_no_clip_widget_behind():
+    panel = aw.AudioPanel(audio_format="opus")
+    panel.log({"a": noise_clip(0)}, step=0, run="r")
+    before = set(ipywidgets.widgets.widget._instances)
+    at_44k = aw.Audio(np.zeros(44100, np.float32) + 0.1, 44100)
+    with pytest.raises(ValueError, match="44100"):
+        panel.log({"a": noise_clip(1), "b": at_44k}, step=1, run="r")
+    # the clip built for "a" was closed again
+    assert set(ipywidgets.widgets.widget._instances) == before
+    assert panel.steps("a") == [0]
 
 
 def test_audio_requests_are_answered_in_chunks(recorder):

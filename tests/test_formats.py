@@ -35,6 +35,9 @@ def test_panel_embeds_the_requested_format(fmt, mime, encoding):
     assert rms == pytest.approx(20 * np.log10(0.3 / np.sqrt(2)), abs=1.0)
     # statistics always come from the original samples
     assert panel.stats("r", "g", 0)["peak_dbfs"] == pytest.approx(20 * np.log10(0.3), abs=0.01)
+    # and name the format the clip is stored in, as the card does
+    assert panel.stats("r", "g", 0)["encoding"] == encoding
+    assert model.meta["stats"]["encoding"] == encoding
 
 
 def test_lossy_formats_are_much_smaller():
