@@ -20,6 +20,9 @@ export const TIMEOUT_MS = 15_000;
 
 export const LOADING = "Audio not embedded: loading from the kernel\u2026";
 export const NO_KERNEL = "Audio not embedded in this report; re-run the notebook or raise embed=";
+/** A live kernel that did not answer: its shell is busy while a cell runs (a training loop, say). */
+export const NO_ANSWER =
+  "The kernel did not answer within 15 s; is a cell still running? Retry once it is idle";
 export const PAGE_LOADING = "Loading with the page\u2026";
 /** The rejection of a fetch whose view closed first (another view waiting for it asks again). */
 export const CLOSED = new Error("closed");
@@ -134,10 +137,10 @@ export class AudioFetcher {
         if (err) reject(err);
         else resolve(bytes as Uint8Array);
       };
-      /** No progress for TIMEOUT_MS: no kernel answers. */
+      /** No progress for TIMEOUT_MS: the kernel is busy (or gone). */
       const arm = (): void => {
         clearTimeout(timer);
-        timer = setTimeout(() => stop(new Error(NO_KERNEL)), TIMEOUT_MS);
+        timer = setTimeout(() => stop(new Error(NO_ANSWER)), TIMEOUT_MS);
       };
       const fail = (why: string): void => stop(new Error(`Cannot load the audio: ${why}`));
       const take = (reply: Reply, part: Uint8Array | null): void => {
