@@ -1,11 +1,14 @@
 """Analysis speed and size, against librosa and pyloudnorm in the same process.
 
 On one 6-minute 48 kHz speech-like clip, given to both sides as the same float32
-array, prints (medians of 5 warm runs):
+array, prints (medians of 5 warm runs; the full analysis and librosa's subset are
+timed in turns):
 
 - full audiowidget analysis (peaks + spectrum frames + average spectrum + every
   statistic including loudness) vs librosa's ``stft(n_fft=2048, hop=1600)`` +
-  ``amplitude_to_db`` + ``feature.rms``; target >= 3x faster; then each part
+  ``amplitude_to_db`` + ``feature.rms``; target >= 3x faster; the same
+  analysis on one thread, and how much more work two threads get done than
+  one on this machine; then each part
   alone (spectrum, loudness, sample statistics) and the spectrum's FFTs alone,
   the same transforms librosa's STFT makes, on one thread and on two;
 - integrated loudness alone vs ``pyloudnorm``; target >= 3x faster, equal results
@@ -35,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from speech import speech_like
 
 import audiowidget as aw
+import audiowidget.analysis as analysis_module
 from audiowidget.analysis import (
     SPECTRUM_BINS,
     _fft,
@@ -62,6 +66,36 @@ def median_time(fn: Callable[[], object], runs: int = 5) -> float:
     return statistics.median(times)
 
 
+def paired_medians(
+    ours: Callable[[], object], theirs: Callable[[], object], runs: int = 5
+) -> tuple[float, float]:
+    """Medians of ``runs`` timings of each, taken in turns, so a drift in the
+    machine's speed weighs on both sides alike."""
+    a, b = [], []
+    for _ in range(runs):
+        a.append(median_time(ours, 1))
+        b.append(median_time(theirs, 1))
+    return statistics.median(a), statistics.median(b)
+
+
+def two_thread_capacity() -> float:
+    """How much work two threads get done in the time one does it, on in-cache FFTs.
+
+    2.0 would be two full cores; virtual cores that share a physical one give less.
+    """
+    fft = _fft()
+    block = np.random.default_rng(0).standard_normal((64, 2048)).astype(np.float32)
+
+    def job() -> None:
+        for _ in range(40):
+            fft.rfft(block, axis=1)
+
+    one = median_time(job, 7)
+    with ThreadPoolExecutor(2) as pool:
+        two = median_time(lambda: list(pool.map(lambda _: job(), range(2))), 7)
+    return 2 * one / two
+
+
 def librosa_subset(y: np.ndarray) -> None:
     spectrum = librosa.stft(y, n_fft=2048, hop_length=1600)
     librosa.amplitude_to_db(np.abs(spectrum))
@@ -78,12 +112,22 @@ def main() -> None:
     librosa_subset(y[: RATE * 5])
     analyze_samples(x[: RATE * 5], RATE, encoding=encoding)
 
-    ours = median_time(lambda: analyze_samples(x, RATE, encoding=encoding))
-    theirs = median_time(lambda: librosa_subset(y))
+    ours, theirs = paired_medians(
+        lambda: analyze_samples(x, RATE, encoding=encoding), lambda: librosa_subset(y)
+    )
     print(f"clip: {SECONDS} s at {RATE} Hz, mono, speech-like")
     print(
         f"full analysis {ours:.3f} s, librosa subset {theirs:.3f} s: "
         f"audiowidget is {theirs / ours:.2f}x faster (target >= 3)"
+    )
+    workers = analysis_module._WORKERS
+    analysis_module._WORKERS = 1  # everything in the calling thread, as librosa works
+    alone = median_time(lambda: analyze_samples(x, RATE, encoding=encoding))
+    analysis_module._WORKERS = workers
+    print(
+        f"  on one thread the full analysis takes {alone:.3f} s ({theirs / alone:.2f}x faster "
+        f"than librosa's subset); this machine's two threads get {two_thread_capacity():.2f}x "
+        "the work of one done (in-cache FFTs; 2.00 would be two full cores)"
     )
 
     # Where the time goes: each part alone, and the spectrum's FFTs alone on arrays made ready
