@@ -21,7 +21,8 @@ integers; dB values are 20·log10 of amplitudes):
   two.
 - **Integrated loudness** (LUFS): ITU-R BS.1770-4 (K-weighting, 400 ms blocks
   with 75 % overlap, absolute -70 LUFS and relative -10 LU gates); ``None``
-  for clips shorter than 400 ms.
+  for clips shorter than 400 ms, and below 3364 Hz, where the K-weighting's
+  1.68 kHz shelf lies above Nyquist.
 - **DC offset**: the mean of all samples, in full-scale units.
 - **Clipped samples**: samples at or beyond full scale (for integer sources,
   the type's extreme values).
@@ -36,7 +37,10 @@ integers; dB values are 20·log10 of amplitudes):
 - **Average spectrum**: mean power over all frames per bin, in dB, float32.
 
 Silence has a level of -inf dB: ``peak_dbfs``, ``rms_dbfs`` and
-``loudness_lufs`` are then ``-inf`` (and the crest factor ``nan``).
+``loudness_lufs`` are then ``-inf`` (and the crest factor ``nan``). Levels
+far above full scale are true values too: samples beyond 2**50 are analyzed
+scaled down by a power of two (exact) and every level is shifted back. NaN,
+Inf and values beyond float32 are an error.
 """
 
 from __future__ import annotations
