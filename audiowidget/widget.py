@@ -97,8 +97,14 @@ class ClipModel(ipywidgets.Widget):  # type: ignore[misc]
     """The clip's statistics as :func:`audiowidget.analyze` gives them (not synced)."""
 
     @classmethod
-    def from_audio(cls, key: Key, clip: Audio, audio_format: str = "flac") -> ClipModel:
-        """Encode and analyze ``clip`` (the only place a clip is read)."""
+    def from_audio(
+        cls, key: Key, clip: Audio, audio_format: str = "flac", *, embedded: bool = True
+    ) -> ClipModel:
+        """Encode and analyze ``clip`` (the only place a clip is read).
+
+        With ``embedded=False`` the audio stays in Python (``data``) and is not
+        synced, not even once as the model opens.
+        """
         encoded = clip.encode(audio_format)
         analysis = analyze_clip(clip, encoded.encoding)  # statistics name the format stored
         stats = analysis.scalars()
@@ -122,7 +128,8 @@ class ClipModel(ipywidgets.Widget):  # type: ignore[misc]
             step=key.step,
             index=key.index,
             meta=meta,
-            audio=encoded.data,
+            audio=encoded.data if embedded else b"",
+            embedded=embedded,
             arrays={
                 "peaks": _array_payload(coarsen_peaks(analysis.peaks, CARD_PEAK_BUCKETS)),
                 "waveform": _array_payload(analysis.peaks),
@@ -391,8 +398,11 @@ class AudioPanel(anywidget.AnyWidget):
             built: dict[str, list[ClipModel]] = {}
             try:
                 for group, clips in checked.items():
+                    # opened without their audio: the budget decides below whether they get it
                     built[group] = [
-                        ClipModel.from_audio(Key(group, resolved, run, i), clip, self.audio_format)
+                        ClipModel.from_audio(
+                            Key(group, resolved, run, i), clip, self.audio_format, embedded=False
+                        )
                         for i, clip in enumerate(clips)
                     ]
             except BaseException:
@@ -401,44 +411,61 @@ class AudioPanel(anywidget.AnyWidget):
                     for model in models:
                         model.close()
                 raise
+            new = [model for models in built.values() for model in models]
+            kept = [
+                model
+                for _, model in self._store
+                if not (model.run == run and model.step == resolved and model.group in built)
+            ]
             with self.hold_sync():
-                for group, models in built.items():
-                    self._store_group(group, resolved, run, models)
                 if reference:
                     self._reference = run
+                # new clips within the budget get their audio before any view can see them
+                keep = self._embedded_ids([*kept, *new])
+                for model in new:
+                    model.set_embedded(id(model) in keep)
+                for group, models in built.items():
+                    self._store_group(group, resolved, run, models)
                 self._apply_embed_budget()
                 self._sync_index()
 
     def _apply_embed_budget(self) -> None:
-        """Embed the newest clips; leave the audio of the oldest steps out beyond the budget.
+        """Embed the newest clips; leave the audio of the oldest steps out beyond the budget."""
+        models = [model for _, model in self._store]
+        keep = self._embedded_ids(models)
+        for model in models:
+            model.set_embedded(id(model) in keep)
+
+    def _embedded_ids(self, models: list[ClipModel]) -> set[int]:
+        """Which of ``models`` (the panel's clips) carry their audio under the budget.
 
         The reference run's clips come first: they are shown beside every step.
         """
-        models = [model for _, model in self._store]
         reference = self._reference
         if self._embed == "all":
-            keep = set(map(id, models))
-        elif self._embed == "latest":
-            newest = {g: self._store.steps(g)[-1] for g in self._store.groups}
+            return set(map(id, models))
+        if self._embed == "latest":
+            newest: dict[str, int] = {}
+            for m in models:
+                newest[m.group] = max(m.step, newest.get(m.group, m.step))
             # the reference card beside a group's newest step shows the reference run's newest clip
             shown = {(m.group, m.step) for m in models if m.run == reference}
             reference_newest = {g: max(s for h, s in shown if h == g) for g, _ in shown}
-            keep = {
+            return {
                 id(m)
                 for m in models
                 if m.step == newest[m.group]
                 or (m.run == reference and m.step == reference_newest[m.group])
             }
-        else:
-            keep, used = set(), 0
-            # the reference run first, then newest steps first; within a step, the order of logging
-            for model in sorted(models, key=lambda m: (m.run != reference, -m.step)):
-                used += len(model.data)
-                if used > int(self._embed):
-                    break
-                keep.add(id(model))
-        for model in models:
-            model.set_embedded(id(model) in keep)
+        keep: set[int] = set()
+        used = 0
+        # the reference run first, then newest steps first; within a step, the order of logging
+        for model in sorted(models, key=lambda m: (m.run != reference, -m.step)):
+            used += len(model.data)
+            if used > int(self._embed):
+                break
+            keep.add(id(model))
+        return keep
 
     def _handle_message(self, _: Any, content: Any, buffers: Any) -> None:
         """Serve ``{"type": "audio_request", "request_id", "clip"}``: the clip's file in chunks."""

@@ -123,6 +123,40 @@ def test_the_reference_run_keeps_its_audio_first():
     assert kept == [("model", 3), ("truth", 0)]
 
 
+def test_a_clip_left_out_from_the_start_never_sends_its_audio(monkeypatch):
+    sent: list[tuple[str, str, list[bytes]]] = []
+
+    class Tap(BaseComm):
+        def publish_msg(self, msg_type: str, data: Any = None, *args: Any, **keys: Any) -> None:
+            buffers = [bytes(b) for b in keys.get("buffers") or []]
+            sent.append((self.comm_id, msg_type, buffers))
+
+    monkeypatch.setattr(comm, "create_comm", lambda *a, **k: Tap(*a, **k))
+    panel = aw.AudioPanel(embed="latest")
+    panel.log({"g": noise_clip(1)}, step=5, run="r")
+    panel.log({"g": noise_clip(2)}, step=1, run="r")  # an older step: left out at once
+    old, new = sorted(models(panel), key=lambda m: m.step)
+    assert (old.embedded, new.embedded) == (False, True)
+
+    def audio_sent(model: Any) -> int:
+        return sum(
+            buffer == model.data
+            for comm_id, _, buffers in sent
+            if comm_id == model.comm.comm_id
+            for buffer in buffers
+        )
+
+    assert audio_sent(old) == 0  # its metadata and analysis went, its audio never did
+    assert audio_sent(new) == 1  # once, before any page listed it
+    page_update = next(
+        i for i, (comm_id, _, _) in enumerate(sent) if comm_id == panel._pages[0].comm.comm_id
+    )
+    first_audio = next(
+        i for i, (comm_id, _, b) in enumerate(sent) if comm_id == new.comm.comm_id and new.data in b
+    )
+    assert first_audio < page_update
+
+
 def test_a_log_that_fails_leaves_no_clip_widget_behind():
     panel = aw.AudioPanel(audio_format="opus")
     panel.log({"a": noise_clip(0)}, step=0, run="r")
