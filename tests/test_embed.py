@@ -64,6 +64,21 @@ def test_beyond_the_budget_the_oldest_steps_are_left_out():
     assert state["embedded"] is False
 
 
+def test_groups_logged_on_different_step_scales_keep_their_newest_steps_alike():
+    size = len(noise_clip(0).encode().data)
+    panel = aw.AudioPanel(embed=int(size * 4.5))
+    for i in range(4):
+        panel.log({"per epoch": noise_clip(i)}, step=i, run="r")
+        panel.log({"per iteration": noise_clip(10 + i)}, step=1000 * i, run="r")
+    kept = sorted((m.group, m.step) for m in models(panel) if m.embedded)
+    assert kept == [
+        ("per epoch", 2),
+        ("per epoch", 3),
+        ("per iteration", 2000),
+        ("per iteration", 3000),
+    ]
+
+
 def test_latest_and_all():
     latest = aw.AudioPanel(embed="latest")
     every = aw.AudioPanel(embed="all")
