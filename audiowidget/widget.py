@@ -399,13 +399,13 @@ class AudioPanel(anywidget.AnyWidget):
             built: dict[str, list[ClipModel]] = {}
             try:
                 for group, clips in checked.items():
-                    # opened without their audio: the budget decides below whether they get it
-                    built[group] = [
-                        ClipModel.from_audio(
-                            Key(group, resolved, run, i), clip, self.audio_format, embedded=False
+                    built[group] = models = []
+                    for i, clip in enumerate(clips):
+                        # opened without their audio: the budget decides below whether they get it
+                        key = Key(group, resolved, run, i)
+                        models.append(
+                            ClipModel.from_audio(key, clip, self.audio_format, embedded=False)
                         )
-                        for i, clip in enumerate(clips)
-                    ]
             except BaseException:
                 # a clip that cannot be encoded: close the models already built for this call
                 for models in built.values():
@@ -450,8 +450,10 @@ class AudioPanel(anywidget.AnyWidget):
             for m in models:
                 newest[m.group] = max(m.step, newest.get(m.group, m.step))
             # the reference card beside a group's newest step shows the reference run's newest clip
-            shown = {(m.group, m.step) for m in models if m.run == reference}
-            reference_newest = {g: max(s for h, s in shown if h == g) for g, _ in shown}
+            reference_newest: dict[str, int] = {}
+            for m in models:
+                if m.run == reference:
+                    reference_newest[m.group] = max(m.step, reference_newest.get(m.group, m.step))
             return {
                 id(m)
                 for m in models

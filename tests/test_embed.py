@@ -181,6 +181,9 @@ def test_a_log_that_fails_leaves_no_clip_widget_behind():
         panel.log({"a": noise_clip(1), "b": at_44k}, step=1, run="r")
     # the clip built for "a" was closed again
     assert set(ipywidgets.widgets.widget._instances) == before
+    with pytest.raises(ValueError, match="44100"):  # the bad clip later in one group's list
+        panel.log({"a": [noise_clip(2), noise_clip(3), at_44k]}, step=1, run="r")
+    assert set(ipywidgets.widgets.widget._instances) == before
     assert panel.steps("a") == [0]
 
 
