@@ -313,7 +313,7 @@ class Audio:
         if peak > _FLOAT32_MAX:
             raise ValueError(
                 f"audio reaches {peak:.3g}, beyond the float32 range (3.4e38) audiowidget "
-                "analyzes in; scale it down (levels are shown as given, in dBFS)"
+                "analyzes in; scale it down"
             )
         self._samples = samples
         self._sample_rate = rate
