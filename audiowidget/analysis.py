@@ -618,8 +618,8 @@ class _KWeighting:
     starts in. Those states follow from a recurrence over rows, which
     :func:`_recurrence` solves in float64 without a loop over rows. The result
     is the recursive IIR filter's: within 2e-5 of full scale of SciPy's
-    float64 ``lfilter`` (tested), closer than that filter run in float32, at
-    the speed of a matrix product.
+    float64 ``lfilter`` up to 96 kHz, 1e-4 up to 768 kHz (tested), closer than
+    that filter run in float32, at the speed of a matrix product.
     """
 
     BLOCK = 32  # samples per row of the matrix products

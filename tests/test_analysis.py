@@ -337,15 +337,16 @@ def test_loudness_from_segment_energies_equals_loudness_from_samples(rate, frame
     assert integrated_loudness(x, rate) == pytest.approx(plain, abs=1e-4)
 
 
-@pytest.mark.parametrize("rate", [8000, 11025, 22050, 44100, 48000, 96000])
+@pytest.mark.parametrize("rate", [8000, 11025, 22050, 44100, 48000, 96000, 192000, 768000])
 @pytest.mark.parametrize("frames", [1, 31, 257, 262144 + 300])
 def test_k_weighting_by_blocks_equals_the_recursive_filter(rate, frames):
     """Rows of samples are filtered by matrix products; the result is the IIR filter's.
 
     Checked against SciPy's recursive ``lfilter`` in float64, with a DC offset that the
     high-pass must take away, at lengths below one row, across rows and across chunks.
-    The block method stays within 2e-5 of full scale, where the same filter run
-    recursively in float32 is off by up to 5e-4 at 96 kHz.
+    The block method stays within 2e-5 of full scale up to 96 kHz (1e-4 up to 768 kHz,
+    where the poles sit closer to 1), where the same filter run recursively in float32
+    is off by up to 5e-4 at 96 kHz.
     """
     signal = pytest.importorskip("scipy.signal")
     rng = np.random.default_rng(frames + rate)
@@ -357,7 +358,7 @@ def test_k_weighting_by_blocks_equals_the_recursive_filter(rate, frames):
     ours = analysis._k_weighted(x, rate)
     assert ours.shape == x.shape
     assert ours.dtype == np.float32
-    np.testing.assert_allclose(ours, ref, rtol=0, atol=2e-5)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=2e-5 if rate <= 96000 else 1e-4)
 
 
 def _same_analysis(a: aw.Analysis, b: aw.Analysis) -> None:
