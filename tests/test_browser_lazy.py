@@ -282,6 +282,48 @@ def test_moving_the_step_during_a_fetch_never_shows_the_old_clip(lazy: Lazy) -> 
     assert len(z.requests()) == 2
 
 
+def test_the_page_keeps_fetched_clips_up_to_a_budget(lazy: Lazy) -> None:
+    z = lazy
+    z.load(step=0)
+    z.render()
+    size = len(z.real["data"][(RUNS[0], 0)])
+    # room for one clip and a half: fetching a second drops the first from the page's cache
+    z.h.js("async b => (await import('./index.js')).setFetchedBudget(b)", int(size * 1.5))
+    z.play()
+    z.expect_ready()
+    z.wait_playing()
+    z.card().get_by_role("button", name="Pause").click()
+    z.h.slider(GROUP).fill("1")
+    expect(z.card()).to_have_attribute("data-step", "100")
+    z.play()
+    z.expect_ready()
+    z.wait_playing()
+    z.card().get_by_role("button", name="Pause").click()
+    assert len(z.requests()) == 2
+    # the card keeps the bytes it shows: downloading them asks for nothing
+    with z.page.expect_download() as info:
+        z.card().get_by_label("Download").click()
+    assert Path(info.value.path()).read_bytes() == z.real["data"][(RUNS[0], 100)]
+    assert len(z.requests()) == 2
+
+    # back to step 0: its bytes were dropped, so it says it is not here and asks again
+    z.h.slider(GROUP).fill("0")
+    expect(z.card()).to_have_attribute("data-step", "0")
+    expect(z.card()).to_have_attribute("data-audio", "remote")
+    z.play()
+    z.expect_ready()
+    z.wait_playing()
+    assert len(z.requests()) == 3
+    assert z.src_bytes() == z.real["data"][(RUNS[0], 0)]
+    # the clip fetched last is kept: step 100's card would have to ask again, step 0's not
+    z.card().get_by_role("button", name="Pause").click()
+    z.h.slider(GROUP).fill("1")
+    expect(z.card()).to_have_attribute("data-audio", "remote")
+    z.h.slider(GROUP).fill("0")
+    z.expect_ready()
+    assert len(z.requests()) == 3
+
+
 def test_a_step_move_with_nothing_played_fetches_nothing(lazy: Lazy) -> None:
     z = lazy
     z.load(step=0, mode="hold")

@@ -31,6 +31,8 @@ export class Card {
   private readonly audio: HTMLAudioElement;
   /** The Blob URL of the clip's bytes, once they are here. */
   private url = "";
+  /** The bytes behind `url`, kept while the card shows them (the page's cache may drop its copy). */
+  private held: Uint8Array | null = null;
   /** The fetch this card waits for, and what to do when it lands (play, download). */
   private loading: Promise<Uint8Array> | null = null;
   private after: (() => void) | null = null;
@@ -241,6 +243,7 @@ export class Card {
     }
     if (this.url) URL.revokeObjectURL(this.url);
     this.url = "";
+    this.held = null;
   }
 
   /**
@@ -248,7 +251,7 @@ export class Card {
    * whatever the views) while the card shows that it loads, then why it failed.
    */
   bytes(): Promise<Uint8Array> {
-    const have = bytesOf(this.entry.model);
+    const have = this.held ?? bytesOf(this.entry.model);
     if (have) {
       this.attach(have);
       return Promise.resolve(have);
@@ -276,6 +279,7 @@ export class Card {
   private attach(bytes: Uint8Array): void {
     this.loading = null;
     if (!this.url) {
+      this.held = bytes;
       // A seek made before is kept: the element starts at its default playback start position.
       this.url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: this.entry.meta.mime }));
       this.audio.src = this.url;

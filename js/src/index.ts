@@ -106,4 +106,5 @@ function render({ model, el }: RenderProps): () => void {
   };
 }
 
+export { setFetchedBudget } from "./source";
 export default { render };

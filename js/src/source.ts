@@ -7,8 +7,9 @@
  *   kernel → view  {type: "audio_reply", request_id, clip, chunk, chunks, bytes} + one buffer, per chunk
  *                  {type: "audio_error", request_id, message}
  *
- * Fetched bytes are kept per clip model (shared by every view), and so is a
- * fetch in flight: a clip is fetched once. Each view has its own
+ * Fetched bytes are kept per clip model (shared by every view), up to
+ * `FETCHED_BUDGET` bytes, the least recently used dropped first (a card keeps
+ * the bytes it shows); so is a fetch in flight: a clip is fetched once. Each view has its own
  * `AudioFetcher`: its request ids, its reply listener and its timers, all
  * released by `dispose`.
  */
@@ -31,15 +32,53 @@ export const CLOSED = new Error("closed");
 const PREFIX = Math.random().toString(36).slice(2);
 let requests = 0;
 
-const fetched = new WeakMap<object, Uint8Array>();
+/** Fetched audio kept for the page, beyond what cards show: twice the panel's default embed budget. */
+export const FETCHED_BUDGET = 128_000_000;
+let budget = FETCHED_BUDGET;
+/** Fetched bytes per clip model, least recently used first. */
+const fetched = new Map<object, Uint8Array>();
+let fetchedBytes = 0;
 const inflight = new WeakMap<object, Promise<Uint8Array>>();
+
+/** Change how many fetched bytes the page keeps (the newest clip is always kept). */
+export function setFetchedBudget(bytes: number): void {
+  budget = bytes;
+  trim();
+}
+
+function remember(model: object, bytes: Uint8Array): void {
+  const old = fetched.get(model);
+  if (old) {
+    fetched.delete(model);
+    fetchedBytes -= old.byteLength;
+  }
+  fetched.set(model, bytes);
+  fetchedBytes += bytes.byteLength;
+  trim();
+}
+
+function recall(model: object): Uint8Array | null {
+  const bytes = fetched.get(model);
+  if (!bytes) return null;
+  fetched.delete(model); // most recently used: last
+  fetched.set(model, bytes);
+  return bytes;
+}
+
+function trim(): void {
+  for (const [model, bytes] of fetched) {
+    if (fetchedBytes <= budget || fetched.size <= 1) break;
+    fetched.delete(model);
+    fetchedBytes -= bytes.byteLength;
+  }
+}
 
 /** The clip's bytes if the page has them (in its state, or fetched before), else null. */
 export function bytesOf(model: WidgetModelLike): Uint8Array | null {
   if (pendingIn(model, "audio")) return null;
   const own = asBytes(model.get("audio"));
   if (own?.byteLength || model.get("embedded") !== false) return own ?? new Uint8Array(0);
-  return fetched.get(model) ?? null;
+  return recall(model);
 }
 
 /** The bytes a saved report brings further down its page, once they are there. */
@@ -104,7 +143,10 @@ export class AudioFetcher {
         (job = pendingIn(model, "audio") ? arrival(model) : this.request(id, this.live(model))),
       );
       job.then(
-        (bytes) => fetched.set(model, bytes) && inflight.delete(model),
+        (bytes) => {
+          remember(model, bytes);
+          inflight.delete(model);
+        },
         () => inflight.delete(model),
       );
     }
