@@ -141,14 +141,20 @@ class ClipModel(ipywidgets.Widget):  # type: ignore[misc]
         )
         model.stats = stats
         model.data = encoded.data
+        model.key = key
+        model._is_embedded = embedded
         return model
 
     data: bytes
     """The encoded file, always kept in Python (served on request when not embedded)."""
+    key: Key
+    """Where the clip sits, as plain Python values (read without traitlets)."""
+    _is_embedded: bool  # ``embedded`` as a plain attribute
 
     def set_embedded(self, embedded: bool) -> None:
         """Put the audio into the synced state, or take it out (metadata and analysis stay)."""
-        if embedded != self.embedded:
+        if embedded != self._is_embedded:  # a plain read: the budget asks every clip on each log
+            self._is_embedded = embedded
             with self.hold_sync():
                 self.audio = self.data if embedded else b""
                 self.embedded = embedded
@@ -413,21 +419,23 @@ class AudioPanel(anywidget.AnyWidget):
                         model.close()
                 raise
             new = [model for models in built.values() for model in models]
-            kept = [
+            kept = [  # every clip but those this call replaces
                 model
-                for _, model in self._store
-                if not (model.run == run and model.step == resolved and model.group in built)
+                for k, model in self._store
+                if not (k.step == resolved and k.run == run and k.group in built)
             ]
             with self.hold_sync():
                 if reference:
                     self._reference = run
-                # new clips within the budget get their audio before any view can see them
+                # the budget over the clips as they will be: new clips within it get their audio
+                # before any view can see them, the others as soon as they are stored
                 keep = self._embedded_ids([*kept, *new])
                 for model in new:
                     model.set_embedded(id(model) in keep)
                 for group, models in built.items():
                     self._store_group(group, resolved, run, models)
-                self._apply_embed_budget()
+                for model in kept:
+                    model.set_embedded(id(model) in keep)
                 self._sync_index()
 
     def _apply_embed_budget(self) -> None:
@@ -445,35 +453,40 @@ class AudioPanel(anywidget.AnyWidget):
         reference = self._reference
         if self._embed == "all":
             return set(map(id, models))
+        keys = [m.key for m in models]  # plain values: traitlets reads are slow at this scale
         if self._embed == "latest":
             newest: dict[str, int] = {}
-            for m in models:
-                newest[m.group] = max(m.step, newest.get(m.group, m.step))
-            # the reference card beside a group's newest step shows the reference run's newest clip
             reference_newest: dict[str, int] = {}
-            for m in models:
-                if m.run == reference:
-                    reference_newest[m.group] = max(m.step, reference_newest.get(m.group, m.step))
+            for k in keys:
+                newest[k.group] = max(k.step, newest.get(k.group, k.step))
+                if k.run == reference:
+                    reference_newest[k.group] = max(k.step, reference_newest.get(k.group, k.step))
+            # the reference card beside a group's newest step shows the reference run's newest clip
             return {
                 id(m)
-                for m in models
-                if m.step == newest[m.group]
-                or (m.run == reference and m.step == reference_newest[m.group])
+                for m, k in zip(models, keys, strict=True)
+                if k.step == newest[k.group]
+                or (k.run == reference and k.step == reference_newest[k.group])
             }
+        # the clips of each (reference or not, group, step), in the order of logging
+        cells: dict[tuple[bool, str, int], list[ClipModel]] = {}
+        for m, k in zip(models, keys, strict=True):
+            cells.setdefault((k.run != reference, k.group, k.step), []).append(m)
         # each group's steps counted from its newest, so that groups logged on different step
         # scales (epochs, iterations) keep their newest steps alike
         steps: dict[str, set[int]] = {}
-        for m in models:
-            steps.setdefault(m.group, set()).add(m.step)
+        for _, group, step in cells:
+            steps.setdefault(group, set()).add(step)
         age = {g: {s: i for i, s in enumerate(sorted(v, reverse=True))} for g, v in steps.items()}
         keep: set[int] = set()
-        used = 0
-        # the reference run first, then newest steps first; within a step, the order of logging
-        for model in sorted(models, key=lambda m: (m.run != reference, age[m.group][m.step])):
-            used += len(model.data)
-            if used > int(self._embed):
-                break
-            keep.add(id(model))
+        used, budget = 0, int(self._embed)
+        # the reference run first, then newest steps first, group by group
+        for cell in sorted(cells, key=lambda c: (c[0], age[c[1]][c[2]])):
+            for model in cells[cell]:
+                used += len(model.data)
+                if used > budget:
+                    return keep
+                keep.add(id(model))
         return keep
 
     def _handle_message(self, _: Any, content: Any, buffers: Any) -> None:
