@@ -97,6 +97,7 @@ _TINY = 1e-20
 # squares would overflow from about 2**60 on.
 _HUGE = 2.0**50
 _DB_PER_EXPONENT = 20 * math.log10(2)
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 _SERIAL_PRODUCT = 1 << 18  # m * n * k of the largest matrix product BLAS runs unthreaded
 # numpy releases the GIL in FFTs and array loops: spans of frames go to every core.
 _WORKERS = max(1, min(4, os.cpu_count() or 1))
@@ -222,17 +223,28 @@ def _samples(samples: npt.ArrayLike) -> tuple[Float32Array, float]:
         raise ValueError(f"samples must be (frames,) or (frames, channels), got shape {x.shape}")
     peak = _peak(x)
     if x.dtype.kind == "f":
-        if not math.isfinite(peak):
-            raise ValueError(
-                f"samples contain {int(np.count_nonzero(~np.isfinite(x)))} NaN or Inf values; "
-                "replace them first, e.g. np.nan_to_num(x)"
-            )
-        if peak > float(np.finfo(np.float32).max):
-            raise ValueError(
-                f"samples reach {peak:.3g}, beyond the float32 range (3.4e38) they are analyzed "
-                "in; scale them down first"
-            )
+        check_values(x, peak)
     return np.ascontiguousarray(x, dtype=np.float32), peak
+
+
+def check_values(samples: npt.NDArray[Any], peak: float) -> None:
+    """Refuse samples holding NaN or Inf, or beyond float32 (``peak``: their max |x|).
+
+    Shared by :class:`audiowidget.Audio` and the analysis functions.
+    """
+    if not math.isfinite(peak):
+        nan = int(np.count_nonzero(np.isnan(samples)))
+        inf = int(np.count_nonzero(np.isinf(samples)))
+        raise ValueError(
+            f"audio contains {nan} NaN and {inf} Inf values (of {samples.size} samples): NaN or "
+            "Inf cannot be played or analyzed; fix the model output or replace them, "
+            "e.g. np.nan_to_num(x)"
+        )
+    if peak > _FLOAT32_MAX:
+        raise ValueError(
+            f"audio reaches {peak:.3g}, beyond the float32 range (3.4e38) it is analyzed in; "
+            "scale it down first"
+        )
 
 
 def _peak(x: npt.NDArray[Any]) -> float:
@@ -240,9 +252,12 @@ def _peak(x: npt.NDArray[Any]) -> float:
     return max(float(x.max()), -float(x.min())) if x.size else 0.0
 
 
-def _exponent(peak: float) -> int:
-    """The power of two to scale samples down by before analysis: 0 unless ``peak`` is huge."""
-    return math.frexp(peak)[1] if peak > _HUGE else 0
+def _scaled(x: Float32Array, peak: float) -> tuple[Float32Array, int]:
+    """``x`` scaled down by ``2**exponent`` and the exponent: 0 (``x`` itself) unless huge."""
+    if peak <= _HUGE:
+        return x, 0
+    exponent = math.frexp(peak)[1]
+    return np.ldexp(x, -exponent), exponent
 
 
 def waveform_peaks(samples: npt.ArrayLike, buckets: int) -> npt.NDArray[np.int16]:
@@ -396,10 +411,7 @@ def spectrum_frames(
         >>> int(frames[15].max())  # a full-scale sine reads 0 dB: the top of the uint8 range
         255
     """
-    x, peak = _samples(samples)
-    exponent = _exponent(peak)
-    if exponent:
-        x = np.ldexp(x, -exponent)
+    x, exponent = _scaled(*_samples(samples))
     return _start_spectrum(_lanes(x), sample_rate, bins, exponent)()
 
 
@@ -416,7 +428,7 @@ def _start_spectrum(
 ) -> Callable[[], _Spectrum]:
     """Start :func:`spectrum_frames` on the worker threads; returns a function that waits for it.
 
-    ``lanes`` are the samples times ``2**-exponent`` (see :func:`_exponent`).
+    ``lanes`` are the samples times ``2**-exponent`` (see :func:`_scaled`).
 
     Each worker takes a span of frames and goes through it a chunk at a time
     with buffers of its own: frames are windowed as rows, transformed as
@@ -789,16 +801,14 @@ def integrated_loudness(samples: npt.ArrayLike, sample_rate: int) -> float | Non
     x, peak = _samples(samples)
     if x.shape[0] < 0.4 * sample_rate or not _k_weighting_defined(sample_rate):
         return None
-    exponent = _exponent(peak)
-    if exponent:
-        x = np.ldexp(x, -exponent)
+    x, exponent = _scaled(x, peak)
     return _loudness(_lanes(x), sample_rate, exponent)
 
 
 def _loudness(lanes: list[Float32Array], sample_rate: int, exponent: int = 0) -> float:
     """Integrated loudness of channels given as contiguous lanes, at least 400 ms long.
 
-    ``lanes`` are the samples times ``2**-exponent`` (see :func:`_exponent`).
+    ``lanes`` are the samples times ``2**-exponent`` (see :func:`_scaled`).
     """
     frames = lanes[0].shape[0]
     bounds = np.arange(_loudness_blocks(frames, sample_rate) + 4) * sample_rate // 10
@@ -917,9 +927,7 @@ def analyze_samples(
     frames, channels = x.shape
     if frames == 0:
         raise ValueError("cannot analyze an empty clip")
-    exponent = _exponent(_peak(x) if peak is None else peak)
-    if exponent:
-        x = np.ldexp(x, -exponent)
+    x, exponent = _scaled(x, _peak(x) if peak is None else peak)
     lanes = _lanes(x)
     spectrum = _start_spectrum(lanes, sample_rate, SPECTRUM_BINS, exponent)
     levels = _levels(x, sample_rate, full_scale, exponent)
@@ -945,7 +953,7 @@ def _levels(
 ) -> dict[str, Any]:
     """The statistics read straight off the samples, and the waveform peaks.
 
-    ``x`` is the samples times ``2**-exponent`` (see :func:`_exponent`).
+    ``x`` is the samples times ``2**-exponent`` (see :func:`_scaled`).
     """
     frames, channels = x.shape
     lows, highs = _bucket_extremes(x, WAVEFORM_BUCKETS)  # they cover every sample

@@ -34,6 +34,8 @@ import numpy as np
 import numpy.typing as npt
 import soundfile as sf
 
+from .analysis import check_values
+
 __all__ = ["Audio", "AudioFileError", "AudioWarning", "EncodedAudio"]
 
 MAX_CHANNELS: Final = 8
@@ -42,7 +44,6 @@ MAX_CHANNELS: Final = 8
 MIN_SAMPLE_RATE: Final = 3_000
 MAX_SAMPLE_RATE: Final = 768_000
 
-_FLOAT32_MAX: Final = float(np.finfo(np.float32).max)
 # libFLAC refuses higher rates; such clips are stored as WAV instead.
 _FLAC_MAX_SAMPLE_RATE: Final = 655_350
 # Frames processed at a time while scanning or encoding, to bound memory.
@@ -308,13 +309,7 @@ class Audio:
 
     def _set_pcm(self, samples: Samples, rate: int, source_dtype: str) -> None:
         peak = _peak(samples)
-        if not math.isfinite(peak):
-            _raise_not_finite(samples)
-        if peak > _FLOAT32_MAX:
-            raise ValueError(
-                f"audio reaches {peak:.3g}, beyond the float32 range (3.4e38) audiowidget "
-                "analyzes in; scale it down"
-            )
+        check_values(samples, peak)
         self._samples = samples
         self._sample_rate = rate
         self._frames, self._channels = samples.shape
@@ -764,15 +759,6 @@ def _frames_channels(array: Samples) -> Samples:
             "(channels, frames)"
         )
     return array
-
-
-def _raise_not_finite(samples: Samples) -> None:
-    nan = int(np.count_nonzero(np.isnan(samples)))
-    inf = int(np.count_nonzero(np.isinf(samples)))
-    raise ValueError(
-        f"audio contains {nan} NaN and {inf} Inf values (of {samples.size} samples); "
-        "fix the model output or replace them, e.g. np.nan_to_num(x)"
-    )
 
 
 def _check_file(f: sf.SoundFile, label: str, rate: int | None) -> None:
