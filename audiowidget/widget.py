@@ -141,14 +141,11 @@ class ClipModel(ipywidgets.Widget):  # type: ignore[misc]
         )
         model.stats = stats
         model.data = encoded.data
-        model.key = key
         model._is_embedded = embedded
         return model
 
     data: bytes
     """The encoded file, always kept in Python (served on request when not embedded)."""
-    key: Key
-    """Where the clip sits, as plain Python values (read without traitlets)."""
     _is_embedded: bool  # ``embedded`` as a plain attribute
 
     def set_embedded(self, embedded: bool) -> None:
@@ -403,24 +400,23 @@ class AudioPanel(anywidget.AnyWidget):
         with self._lock:
             resolved = self._store.next_step(run) if step is None else _check_step(step)
             built: dict[str, list[ClipModel]] = {}
+            new: list[tuple[Key, ClipModel]] = []
             try:
                 for group, clips in checked.items():
-                    built[group] = models = []
+                    built[group] = []
                     for i, clip in enumerate(clips):
                         # opened without their audio: the budget decides below whether they get it
                         key = Key(group, resolved, run, i)
-                        models.append(
-                            ClipModel.from_audio(key, clip, self.audio_format, embedded=False)
-                        )
+                        model = ClipModel.from_audio(key, clip, self.audio_format, embedded=False)
+                        built[group].append(model)
+                        new.append((key, model))
             except BaseException:
                 # a clip that cannot be encoded: close the models already built for this call
-                for models in built.values():
-                    for model in models:
-                        model.close()
+                for _, model in new:
+                    model.close()
                 raise
-            new = [model for models in built.values() for model in models]
             kept = [  # every clip but those this call replaces
-                model
+                (k, model)
                 for k, model in self._store
                 if not (k.step == resolved and k.run == run and k.group in built)
             ]
@@ -430,47 +426,46 @@ class AudioPanel(anywidget.AnyWidget):
                 # the budget over the clips as they will be: new clips within it get their audio
                 # before any view can see them, the others as soon as they are stored
                 keep = self._embedded_ids([*kept, *new])
-                for model in new:
+                for _, model in new:
                     model.set_embedded(id(model) in keep)
                 for group, models in built.items():
                     self._store_group(group, resolved, run, models)
-                for model in kept:
+                for _, model in kept:
                     model.set_embedded(id(model) in keep)
                 self._sync_index()
 
     def _apply_embed_budget(self) -> None:
         """Embed the newest clips; leave the audio of the oldest steps out beyond the budget."""
-        models = [model for _, model in self._store]
-        keep = self._embedded_ids(models)
-        for model in models:
+        clips = list(self._store)
+        keep = self._embedded_ids(clips)
+        for _, model in clips:
             model.set_embedded(id(model) in keep)
 
-    def _embedded_ids(self, models: list[ClipModel]) -> set[int]:
-        """Which of ``models`` (the panel's clips) carry their audio under the budget.
+    def _embedded_ids(self, clips: list[tuple[Key, ClipModel]]) -> set[int]:
+        """Which of ``clips`` (the panel's, with their keys) carry their audio under the budget.
 
         The reference run's clips come first: they are shown beside every step.
         """
         reference = self._reference
         if self._embed == "all":
-            return set(map(id, models))
-        keys = [m.key for m in models]  # plain values: traitlets reads are slow at this scale
+            return {id(m) for _, m in clips}
         if self._embed == "latest":
             newest: dict[str, int] = {}
             reference_newest: dict[str, int] = {}
-            for k in keys:
+            for k, _ in clips:
                 newest[k.group] = max(k.step, newest.get(k.group, k.step))
                 if k.run == reference:
                     reference_newest[k.group] = max(k.step, reference_newest.get(k.group, k.step))
             # the reference card beside a group's newest step shows the reference run's newest clip
             return {
                 id(m)
-                for m, k in zip(models, keys, strict=True)
+                for k, m in clips
                 if k.step == newest[k.group]
                 or (k.run == reference and k.step == reference_newest[k.group])
             }
         # the clips of each (reference or not, group, step), in the order of logging
         cells: dict[tuple[bool, str, int], list[ClipModel]] = {}
-        for m, k in zip(models, keys, strict=True):
+        for k, m in clips:
             cells.setdefault((k.run != reference, k.group, k.step), []).append(m)
         # each group's steps counted from its newest, so that groups logged on different step
         # scales (epochs, iterations) keep their newest steps alike
