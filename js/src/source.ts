@@ -8,7 +8,7 @@
  *                  {type: "audio_error", request_id, message}
  *
  * Fetched bytes are kept per clip model (shared by every view), up to
- * `FETCHED_BUDGET` bytes, the least recently used dropped first (a card keeps
+ * 128 MB, the least recently used dropped first (a card keeps
  * the bytes it shows); so is a fetch in flight: a clip is fetched once. Each view has its own
  * `AudioFetcher`: its request ids, its reply listener and its timers, all
  * released by `dispose`.
@@ -33,8 +33,7 @@ const PREFIX = Math.random().toString(36).slice(2);
 let requests = 0;
 
 /** Fetched audio kept for the page, beyond what cards show: twice the panel's default embed budget. */
-export const FETCHED_BUDGET = 128_000_000;
-let budget = FETCHED_BUDGET;
+let budget = 128_000_000;
 /** Fetched bytes per clip model, least recently used first. */
 const fetched = new Map<object, Uint8Array>();
 let fetchedBytes = 0;
@@ -46,12 +45,8 @@ export function setFetchedBudget(bytes: number): void {
   trim();
 }
 
+/** Keep bytes fetched from the kernel (a model is only fetched while it has none kept). */
 function remember(model: object, bytes: Uint8Array): void {
-  const old = fetched.get(model);
-  if (old) {
-    fetched.delete(model);
-    fetchedBytes -= old.byteLength;
-  }
   fetched.set(model, bytes);
   fetchedBytes += bytes.byteLength;
   trim();
@@ -138,13 +133,12 @@ export class AudioFetcher {
     if (have) return have;
     let job = inflight.get(model);
     if (!job) {
-      inflight.set(
-        model,
-        (job = pendingIn(model, "audio") ? arrival(model) : this.request(id, this.live(model))),
-      );
+      // bytes a report brings later land in the model's own state: only a kernel's are kept here
+      const fromKernel = !pendingIn(model, "audio");
+      inflight.set(model, (job = fromKernel ? this.request(id, this.live(model)) : arrival(model)));
       job.then(
         (bytes) => {
-          remember(model, bytes);
+          if (fromKernel) remember(model, bytes);
           inflight.delete(model);
         },
         () => inflight.delete(model),
