@@ -7,10 +7,9 @@ timed in turns):
 - full audiowidget analysis (peaks + spectrum frames + average spectrum + every
   statistic including loudness) vs librosa's ``stft(n_fft=2048, hop=1600)`` +
   ``amplitude_to_db`` + ``feature.rms``; target >= 3x faster; the same
-  analysis on one thread, and how much more work two threads get done than
-  one on this machine; then each part
-  alone (spectrum, loudness, sample statistics) and the spectrum's FFTs alone,
-  the same transforms librosa's STFT makes, on one thread and on two;
+  analysis on one thread; then each part alone (spectrum, loudness, sample
+  statistics) and the spectrum's FFTs alone, the same transforms librosa's
+  STFT makes, on one thread and on two;
 - integrated loudness alone vs ``pyloudnorm``; target >= 3x faster, equal results
   (and our blocks and gates fed with pyloudnorm's own filter output, which shows
   that what differs is only its filter design);
@@ -78,24 +77,6 @@ def paired_medians(
     return statistics.median(a), statistics.median(b)
 
 
-def two_thread_capacity() -> float:
-    """How much work two threads get done in the time one does it, on in-cache FFTs.
-
-    2.0 would be two full cores; virtual cores that share a physical one give less.
-    """
-    fft = _fft()
-    block = np.random.default_rng(0).standard_normal((64, 2048)).astype(np.float32)
-
-    def job() -> None:
-        for _ in range(40):
-            fft.rfft(block, axis=1)
-
-    one = median_time(job, 7)
-    with ThreadPoolExecutor(2) as pool:
-        two = median_time(lambda: list(pool.map(lambda _: job(), range(2))), 7)
-    return 2 * one / two
-
-
 def librosa_subset(y: np.ndarray) -> None:
     spectrum = librosa.stft(y, n_fft=2048, hop_length=1600)
     librosa.amplitude_to_db(np.abs(spectrum))
@@ -128,8 +109,7 @@ def main() -> None:
     analysis_module._WORKERS = workers
     print(
         f"  on one thread the full analysis takes {alone:.3f} s ({theirs / alone:.2f}x faster "
-        f"than librosa's subset); this machine's two threads get {two_thread_capacity():.2f}x "
-        "the work of one done (in-cache FFTs; 2.00 would be two full cores)"
+        f"than librosa's subset); the worker threads make it {alone / ours:.2f}x as fast"
     )
 
     # Where the time goes: each part alone, and the spectrum's FFTs alone on arrays made ready
