@@ -39,8 +39,8 @@ from .analysis import check_values
 __all__ = ["Audio", "AudioFileError", "AudioWarning", "EncodedAudio"]
 
 MAX_CHANNELS: Final = 8
-# The range of rates browsers play (Web Audio's): below 3 kHz a clip could not be played,
-# compared or K-weighted.
+# The range of rates browsers play (Web Audio's): below 3 kHz a clip could not be played
+# or compared (loudness needs more still: it is None below 3364 Hz).
 MIN_SAMPLE_RATE: Final = 3_000
 MAX_SAMPLE_RATE: Final = 768_000
 
