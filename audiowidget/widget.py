@@ -444,7 +444,9 @@ class AudioPanel(anywidget.AnyWidget):
     def _embedded_ids(self, clips: list[tuple[Key, ClipModel]]) -> set[int]:
         """Which of ``clips`` (the panel's, with their keys) carry their audio under the budget.
 
-        The reference run's clips come first: they are shown beside every step.
+        Newest steps first, group by group. A reference clip counts as young as
+        the newest step it is shown beside (the steps up to the reference run's
+        next clip), and comes first among the clips of that age.
         """
         reference = self._reference
         if self._embed == "all":
@@ -472,11 +474,25 @@ class AudioPanel(anywidget.AnyWidget):
         steps: dict[str, set[int]] = {}
         for _, group, step in cells:
             steps.setdefault(group, set()).add(step)
-        age = {g: {s: i for i, s in enumerate(sorted(v, reverse=True))} for g, v in steps.items()}
+        newest_first = {g: sorted(v, reverse=True) for g, v in steps.items()}
+        age = {(g, s): i for g, v in newest_first.items() for i, s in enumerate(v)}
+        # a reference clip is shown beside its own step and every later one up to the
+        # reference run's next clip: it is as young as the newest of them
+        shown_until: dict[tuple[str, int], int] = {}
+        for g, v in newest_first.items():
+            newest_shown = v[0]
+            for i, s in enumerate(v):
+                if (False, g, s) in cells:
+                    shown_until[g, s] = newest_shown
+                    newest_shown = v[min(i + 1, len(v) - 1)]
+
+        def rank(cell: tuple[bool, str, int]) -> tuple[int, bool]:
+            other, group, step = cell
+            return age[group, step if other else shown_until[group, step]], other
+
         keep: set[int] = set()
         used, budget = 0, int(self._embed)
-        # the reference run first, then newest steps first, group by group
-        for cell in sorted(cells, key=lambda c: (c[0], age[c[1]][c[2]])):
+        for cell in sorted(cells, key=rank):
             for model in cells[cell]:
                 used += len(model.data)
                 if used > budget:

@@ -216,3 +216,25 @@ def test_a_request_for_a_replaced_clip_gets_an_error(recorder):
     (error,) = [c for c, _ in recorder if c["type"] == "audio_error"]
     assert error["request_id"] == "x"
     assert "replaced" in error["message"]
+
+
+def test_a_reference_logged_at_every_step_does_not_crowd_out_the_newest_step():
+    size = len(noise_clip(0).encode().data)
+    panel = aw.AudioPanel(embed=int(size * 6.5))
+    for step in range(10):
+        panel.log({"g": noise_clip(step)}, step=step, run="truth", reference=True)
+        panel.log({"g": noise_clip(100 + step)}, step=step, run="model")
+    kept = sorted((m.step, m.run) for m in models(panel) if m.embedded)
+    # each reference clip is as young as its own step here: newest steps first, the
+    # reference clip first within a step
+    assert kept == [(7, "model"), (7, "truth"), (8, "model"), (8, "truth"), (9, "model")] + [
+        (9, "truth")
+    ]
+    # a reference clip logged once, at the first step, is shown beside the newest one
+    sparse = aw.AudioPanel(embed=int(size * 2.5))
+    sparse.log({"g": noise_clip(100)}, step=0, run="truth", reference=True)
+    sparse.log({"g": noise_clip(101)}, step=5, run="truth")
+    for step in range(10):
+        sparse.log({"g": noise_clip(step)}, step=step, run="model")
+    kept = sorted((m.step, m.run) for m in models(sparse) if m.embedded)
+    assert kept == [(5, "truth"), (9, "model")]
