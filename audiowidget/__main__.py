@@ -80,7 +80,25 @@ def _report(args: argparse.Namespace) -> int:
         print(f"error: no notebook at {source}", file=sys.stderr)
         return 2
     out: Path = args.output or source.with_suffix(".html")
-    nb = nbformat.read(source, as_version=4)  # type: ignore[no-untyped-call]
+    if out.suffix.lower() == ".ipynb" or (out.exists() and out.resolve() == source.resolve()):
+        print(
+            f"error: {out} would overwrite a notebook; write the report to a .html file",
+            file=sys.stderr,
+        )
+        return 2
+    if out.is_dir() or not out.parent.is_dir():
+        print(
+            f"error: cannot write {out}: "
+            + ("it is a folder" if out.is_dir() else f"there is no folder {out.parent}")
+            + "; give -o a file in an existing folder",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        nb = nbformat.read(source, as_version=4)  # type: ignore[no-untyped-call]
+    except (ValueError, UnicodeDecodeError) as e:  # nbformat's NotJSONError is a ValueError
+        print(f"error: {source} is not a notebook (.ipynb JSON): {e}", file=sys.stderr)
+        return 2
     if args.execute:
         execute_notebook(nb, source.resolve().parent, timeout=args.timeout)
     page, warnings = notebook_html(

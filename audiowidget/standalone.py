@@ -729,6 +729,9 @@ def execute_notebook(nb: Any, cwd: str | os.PathLike[str], timeout: int | None =
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ReportError("--execute needs nbclient: pip install nbclient ipykernel") from e
     kernel = nb.get("metadata", {}).get("kernelspec", {}).get("name") or "python3"
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+
     client = NotebookClient(
         nb,
         timeout=timeout,
@@ -736,7 +739,23 @@ def execute_notebook(nb: Any, cwd: str | os.PathLike[str], timeout: int | None =
         store_widget_state=True,
         resources={"metadata": {"path": str(cwd)}},
     )
-    client.execute()
+    try:
+        client.execute()
+    except NoSuchKernel as e:
+        raise ReportError(
+            f"the notebook asks for the kernel {kernel!r}, which is not installed here; "
+            "install it, or change the notebook's kernel (Kernel > Change Kernel) and save it"
+        ) from e
+    except CellTimeoutError as e:
+        raise ReportError(
+            f"a cell ran longer than {timeout} s; raise --timeout or shorten the cell"
+        ) from e
+    except CellExecutionError as e:
+        raise ReportError(
+            f"a cell failed while running the notebook, so no report was written:\n{e}"
+        ) from e
+    except DeadKernelError as e:
+        raise ReportError(f"the kernel died while running the notebook: {e}") from e
     return nb
 
 

@@ -227,9 +227,7 @@ def test_a_reference_logged_at_every_step_does_not_crowd_out_the_newest_step():
     kept = sorted((m.step, m.run) for m in models(panel) if m.embedded)
     # each reference clip is as young as its own step here: newest steps first, the
     # reference clip first within a step
-    assert kept == [(7, "model"), (7, "truth"), (8, "model"), (8, "truth"), (9, "model")] + [
-        (9, "truth")
-    ]
+    assert kept == [(s, r) for s in (7, 8, 9) for r in ("model", "truth")]
     # a reference clip logged once, at the first step, is shown beside the newest one
     sparse = aw.AudioPanel(embed=int(size * 2.5))
     sparse.log({"g": noise_clip(100)}, step=0, run="truth", reference=True)

@@ -488,6 +488,43 @@ def check_printed_overhead(stdout: str, out: Path) -> None:
     assert float(match["ratio"]) == pytest.approx(out.stat().st_size / numbers["audio_bytes"], 0.01)
 
 
+def test_cli_refuses_bad_output_and_input_before_running_anything(tmp_path) -> None:
+    nbformat.write(notebook("raise SystemExit('must not run')"), tmp_path / "nb.ipynb")
+    before = (tmp_path / "nb.ipynb").read_bytes()
+    for output, says in [
+        ("nb.ipynb", "would overwrite a notebook"),
+        ("other.ipynb", "would overwrite a notebook"),
+        ("missing/out.html", "there is no folder missing"),
+        (".", "it is a folder"),
+    ]:
+        done = run_cli("nb.ipynb", "-o", output, "--execute", cwd=tmp_path)
+        assert done.returncode == 2, (output, done.stderr)
+        assert says in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+    assert (tmp_path / "nb.ipynb").read_bytes() == before
+    (tmp_path / "bad.ipynb").write_text("not json", encoding="utf-8")
+    done = run_cli("bad.ipynb", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "bad.ipynb is not a notebook" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_cli_execute_failures_say_what_failed(tmp_path) -> None:
+    nbformat.write(notebook("1 / 0"), tmp_path / "fails.ipynb")
+    done = run_cli("fails.ipynb", "--execute", cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    assert "a cell failed" in done.stderr, done.stderr
+    assert "ZeroDivisionError" in done.stderr
+    assert not (tmp_path / "fails.html").exists()
+    nb = notebook("1")
+    nb.metadata["kernelspec"] = {"name": "no-such-kernel", "display_name": "x", "language": "x"}
+    nbformat.write(nb, tmp_path / "kernel.ipynb")
+    done = run_cli("kernel.ipynb", "--execute", cwd=tmp_path)
+    assert done.returncode == 1
+    assert "'no-such-kernel', which is not installed" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
 @pytest.fixture(scope="module")
 def cli_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A notebook (markdown, a panel shown twice, printed text) made by the CLI with --execute."""
