@@ -467,7 +467,7 @@ class Audio:
         >>> Audio(np.zeros(1000, dtype=np.float32), 8000).encode("wav").mime
         'audio/wav'
         """
-        fmt = _check_format(audio_format, self._sample_rate)
+        fmt = _check_format(audio_format, self._sample_rate, self._channels)
         if fmt not in self._encoded:
             if fmt in ("mp3", "opus"):
                 self._encoded[fmt] = self._encode_lossy(fmt)
@@ -646,7 +646,7 @@ _LOSSY_RATES: Final = {
 }
 
 
-def _check_format(audio_format: object, sample_rate: int) -> str:
+def _check_format(audio_format: object, sample_rate: int, channels: int = 1) -> str:
     if audio_format not in ("flac", "wav", "mp3", "opus"):
         raise ValueError(
             f"audio_format must be 'flac', 'wav', 'mp3' or 'opus', got {audio_format!r}"
@@ -658,6 +658,11 @@ def _check_format(audio_format: object, sample_rate: int) -> str:
         raise ValueError(
             f"{fmt} cannot store {sample_rate} Hz audio (it takes {khz} kHz) and audiowidget "
             "never resamples: resample the clip yourself, or use audio_format='flac'"
+        )
+    if fmt == "mp3" and channels > 2:
+        raise ValueError(
+            f"mp3 stores mono or stereo only, and this clip has {channels} channels: "
+            "use audio_format='flac' or 'opus', or log the channels as separate clips"
         )
     return fmt
 

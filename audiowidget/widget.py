@@ -215,8 +215,11 @@ def _check_embed(embed: object) -> str | int:
         return str(embed)
     if isinstance(embed, (int, np.integer)) and not isinstance(embed, bool) and embed >= 0:
         return int(embed)
+    if isinstance(embed, (float, np.floating)) and embed >= 0 and float(embed).is_integer():
+        return int(embed)  # 64e6
     raise ValueError(
-        f"embed must be 'all', 'latest' or a number of bytes >= 0 (e.g. 64_000_000), got {embed!r}"
+        f"embed must be 'all', 'latest' or a whole number of bytes >= 0 (e.g. 64_000_000 or "
+        f"64e6), got {embed!r}"
     )
 
 
@@ -407,7 +410,15 @@ class AudioPanel(anywidget.AnyWidget):
                     for i, clip in enumerate(clips):
                         # opened without their audio: the budget decides below whether they get it
                         key = Key(group, resolved, run, i)
-                        model = ClipModel.from_audio(key, clip, self.audio_format, embedded=False)
+                        try:
+                            model = ClipModel.from_audio(
+                                key, clip, self.audio_format, embedded=False
+                            )
+                        except ValueError as e:  # name the clip among the many of one log
+                            where = f"run {run!r}, group {group!r}, step {resolved}"
+                            raise ValueError(
+                                f"{where}{f', clip {i}' if len(clips) > 1 else ''}: {e}"
+                            ) from e
                         built[group].append(model)
                         new.append((key, model))
             except BaseException:

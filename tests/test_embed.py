@@ -90,13 +90,21 @@ def test_latest_and_all():
     assert all(m.embedded for m in models(every))
 
 
-@pytest.mark.parametrize("embed", ["some", -1, 1.5, True])
+def test_a_float_budget_of_whole_bytes_is_taken():
+    assert aw.AudioPanel(embed=64e6).embed == 64_000_000
+
+
+@pytest.mark.parametrize("embed", ["some", -1, 1.5, -1e6, float("nan"), True])
 def test_bad_embed_values_are_refused(embed):
-    with pytest.raises(ValueError, match="embed must be 'all', 'latest' or a number of bytes"):
+    with pytest.raises(
+        ValueError, match="embed must be 'all', 'latest' or a whole number of bytes"
+    ):
         aw.AudioPanel(embed=embed)
     panel = aw.AudioPanel()
     panel.log({"g": noise_clip(0)}, step=0, run="r")
-    with pytest.raises(ValueError, match="embed must be 'all', 'latest' or a number of bytes"):
+    with pytest.raises(
+        ValueError, match="embed must be 'all', 'latest' or a whole number of bytes"
+    ):
         panel.embed = embed
     assert panel.embed == 64_000_000  # unchanged, and the next log still works
     panel.log({"g": noise_clip(1)}, step=1, run="r")

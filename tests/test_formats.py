@@ -49,9 +49,22 @@ def test_lossy_formats_are_much_smaller():
 
 def test_opus_refuses_rates_it_cannot_store():
     panel = aw.AudioPanel(audio_format="opus")
-    with pytest.raises(ValueError, match=r"opus cannot store 22050 Hz audio.*never resamples"):
+    with pytest.raises(
+        ValueError,
+        match=r"^run 'r', group 'g', step 0: opus cannot store 22050 Hz audio.*never resamples",
+    ):
         panel.log({"g": aw.Audio(tone(22050), 22050)}, step=0, run="r")
     assert panel.runs == []  # nothing half-logged
+
+
+def test_mp3_refuses_more_than_two_channels_and_names_the_clip():
+    panel = aw.AudioPanel(audio_format="mp3")
+    three = aw.Audio(np.zeros((3, 4800), dtype=np.float32), 48000)
+    with pytest.raises(
+        ValueError, match=r"^run 'r', group 'g', step 2, clip 1: mp3 stores mono or stereo only"
+    ):
+        panel.log({"g": [aw.Audio(tone(48000), 48000), three]}, step=2, run="r")
+    assert panel.runs == []
 
 
 def test_unknown_format_is_refused():
