@@ -260,6 +260,10 @@ def _panel_state(panel: Any) -> dict[str, SavedModel]:
 
     if not isinstance(panel, ipywidgets.Widget):
         raise TypeError(f"save_html takes an audiowidget.AudioPanel, got {type(panel).__name__}")
+    if panel.comm is None:
+        raise ReportError(
+            "the panel is closed (panel.close() drops its clips): save it before closing it"
+        )
     lock = getattr(panel, "_lock", None)
     if lock is not None:  # logging from another thread waits until the snapshot is taken
         with lock:
@@ -366,7 +370,44 @@ def _version() -> str:
     return __version__
 
 
-def save_html(panel: Any, path: str | os.PathLike[str], title: str | None = None) -> Path:
+def _embed_for_file(panel: Any, state: dict[str, SavedModel], embed: str | int | None) -> None:
+    """Give the clips in ``state`` their audio as ``embed`` says (the panel's budget if None);
+    warn when some clips are left out of the file."""
+    import base64
+    import warnings
+
+    from .clip import AudioWarning
+    from .widget import _check_embed
+
+    clips = [(k, m) for k, m in panel._store if m.model_id in state]
+    keep = panel._embedded_ids(clips, None if embed is None else _check_embed(embed))
+    for _, model in clips:
+        entry = state[model.model_id]
+        wanted = id(model) in keep
+        if wanted == bool(entry["state"].get("embedded")):
+            continue
+        buffers = [b for b in entry.get("buffers", []) if list(b["path"]) != ["audio"]]
+        data = base64.b64encode(model.data if wanted else b"").decode("ascii")
+        entry["buffers"] = [*buffers, {"path": ["audio"], "data": data, "encoding": "base64"}]
+        entry["state"] = {**entry["state"], "embedded": wanted, "audio": None}
+    left_out = len(clips) - len(keep)
+    if left_out:
+        budget = embed if embed is not None else panel.embed
+        warnings.warn(
+            f"{left_out} of {len(clips)} clips are in the report without their audio "
+            f"(embed={budget!r}); their cards say so. Pass embed='all' to save_html to "
+            "include every clip's audio",
+            AudioWarning,
+            stacklevel=3,
+        )
+
+
+def save_html(
+    panel: Any,
+    path: str | os.PathLike[str],
+    title: str | None = None,
+    embed: str | int | None = None,
+) -> Path:
     """Write ``panel`` as one self-contained HTML file that plays with no kernel and no network.
 
     The page holds every logged clip (audio and analysis), the panel's bundle
@@ -377,6 +418,10 @@ def save_html(panel: Any, path: str | os.PathLike[str], title: str | None = None
         panel: an :class:`audiowidget.AudioPanel`.
         path: the ``.html`` file to write (its folder must exist).
         title: the page title and heading (default "audiowidget report").
+        embed: which clips carry their audio in this file: ``"all"``,
+            ``"latest"`` or a number of bytes, as in ``AudioPanel(embed=...)``;
+            None (the default) follows the panel's own budget. Clips left
+            out say so on their cards, and an ``AudioWarning`` counts them.
 
     Returns:
         The path written. :func:`report_overhead` gives its size beside its audio.
@@ -390,7 +435,17 @@ def save_html(panel: Any, path: str | os.PathLike[str], title: str | None = None
         >>> report_overhead(out)["clips"]
         1
     """
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, got {type(title).__name__} {title!r:.60}")
+    out = Path(path)
+    if out.is_dir():
+        raise IsADirectoryError(f"{out} is a folder: give save_html the path of an .html file")
+    if not out.parent.is_dir():
+        raise FileNotFoundError(
+            f"there is no folder {out.parent} to write {out.name} into: create it first"
+        )
     state = _panel_state(panel)
+    _embed_for_file(panel, state, embed)
     first, clips = _first_view_clips(state, panel.model_id)
     payload = _panels_payload(state, state)
     # the clips shown first come with the state; the others' buffers after the loader
@@ -403,7 +458,6 @@ def save_html(panel: Any, path: str | os.PathLike[str], title: str | None = None
         view=view,
         footer=_footer(payload, late=late),
     )
-    out = Path(path)
     out.write_text(page, encoding="utf-8")
     return out
 

@@ -452,7 +452,9 @@ class AudioPanel(anywidget.AnyWidget):
         for _, model in clips:
             model.set_embedded(id(model) in keep)
 
-    def _embedded_ids(self, clips: list[tuple[Key, ClipModel]]) -> set[int]:
+    def _embedded_ids(
+        self, clips: list[tuple[Key, ClipModel]], embed: str | int | None = None
+    ) -> set[int]:
         """Which of ``clips`` (the panel's, with their keys) carry their audio under the budget.
 
         Newest steps first, group by group. A reference clip counts as young as
@@ -460,9 +462,10 @@ class AudioPanel(anywidget.AnyWidget):
         next clip), and comes first among the clips of that age.
         """
         reference = self._reference
-        if self._embed == "all":
+        embed = self._embed if embed is None else embed
+        if embed == "all":
             return {id(m) for _, m in clips}
-        if self._embed == "latest":
+        if embed == "latest":
             newest: dict[str, int] = {}
             reference_newest: dict[str, int] = {}
             for k, _ in clips:
@@ -502,7 +505,7 @@ class AudioPanel(anywidget.AnyWidget):
             return age[group, step if other else shown_until[group, step]], other
 
         keep: set[int] = set()
-        used, budget = 0, int(self._embed)
+        used, budget = 0, int(embed)
         for cell in sorted(cells, key=rank):
             for model in cells[cell]:
                 used += len(model.data)
@@ -792,11 +795,16 @@ class AudioPanel(anywidget.AnyWidget):
 
         return trends(self, stat, group)
 
-    def save_html(self, path: str | Path, title: str | None = None) -> Path:
+    def save_html(
+        self, path: str | Path, title: str | None = None, embed: str | int | None = None
+    ) -> Path:
         """Write the panel as one HTML file that works offline, opened from ``file://``.
 
         Players, step sliders and the Analyze view work with no kernel and no
-        network; the audio is embedded (base64), so mind ``embed``.
+        network. The audio is embedded (base64) as the panel's ``embed``
+        budget says, unless ``embed`` ("all", "latest" or a number of bytes)
+        is given for this file; an :class:`AudioWarning` says how many clips
+        were left out.
 
         Examples:
             >>> import numpy as np, audiowidget as aw, tempfile, pathlib
@@ -808,7 +816,7 @@ class AudioPanel(anywidget.AnyWidget):
         """
         from .standalone import save_html
 
-        return save_html(self, path, title=title)
+        return save_html(self, path, title=title, embed=embed)
 
     def summary_html(self) -> str:
         """A static HTML summary (at most 20 KB, no audio) of the clips at the current steps.

@@ -221,6 +221,38 @@ def test_save_html_plays_offline_from_file(panel_report, offline) -> None:
     check_panel(offline.page.locator(".aw-report-view"), offline.page)
 
 
+def test_save_html_can_embed_what_the_panel_leaves_out(tmp_path, offline) -> None:
+    panel = make_panel()
+    panel.embed = 0  # the notebook keeps no audio; the kernel holds every clip
+    with pytest.warns(aw.AudioWarning, match=r"^8 of 8 clips are in the report without"):
+        save_html(panel, tmp_path / "none.html")
+    assert report_overhead(tmp_path / "none.html")["audio_bytes"] == 0
+    out = panel.save_html(tmp_path / "all.html", title="Two runs", embed="all")
+    assert report_overhead(out)["audio_bytes"] == sum(len(m.data) for _, m in panel._store)
+    assert panel.embed == 0  # the panel itself is unchanged
+    assert not any(m.embedded or m.audio for _, m in panel._store)
+    offline.open(out)
+    view = offline.page.locator(".aw-report-view")
+    expect(view.locator(".aw-remote:visible")).to_have_count(0)
+    check_panel(view, offline.page)
+
+
+def test_save_html_refuses_bad_paths_titles_and_closed_panels(tmp_path) -> None:
+    panel = make_panel(runs=RUNS[:1], groups=GROUPS[:1])
+    with pytest.raises(FileNotFoundError, match=r"there is no folder .*missing.* create it first"):
+        panel.save_html(tmp_path / "missing" / "x.html")
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        panel.save_html(tmp_path)
+    with pytest.raises(TypeError, match="title must be a str or None, got int"):
+        panel.save_html(tmp_path / "x.html", title=5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="embed must be"):
+        panel.save_html(tmp_path / "x.html", embed="some")
+    panel.close()
+    with pytest.raises(ReportError, match="the panel is closed"):
+        panel.save_html(tmp_path / "x.html")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_save_html_is_one_file_without_remote_or_renderer(panel_report) -> None:
     path, panel = panel_report
     text = path.read_text(encoding="utf-8")
