@@ -351,6 +351,30 @@ def test_keys_stay_out_of_inputs_and_the_help_popover(steps: Steps) -> None:
     expect(popover).to_be_hidden()
 
 
+def test_volume_mute_and_focus_follow_the_run_from_step_to_step(steps: Steps) -> None:
+    s = steps
+    card = s.h.card("a", "bigger-model")
+    card.get_by_label("Volume").fill("0.2")
+    card.get_by_role("button", name="Mute").click()
+    analyze = card.get_by_role("button", name="Analyze")
+    analyze.focus()
+    s.page.keyboard.press("ArrowLeft")  # a: 300 -> 200, on a focused card's button
+    s.page.wait_for_function("() => harness.panel.get('_linked_step') === 200")
+    moved = s.h.section("a").locator('.aw-card[data-step="200"][data-run="bigger-model"]')
+    expect(moved).to_have_count(1)
+    levels = "a => [a.volume, a.muted]"
+    assert moved.locator("audio").evaluate(levels) == [pytest.approx(0.2), True]
+    expect(moved.get_by_role("button", name="Unmute")).to_have_count(1)
+    assert s.h.card("a", "baseline").locator("audio").evaluate(levels) == [1, False]
+    # focus stayed on the run's Analyze button, so the next arrow moves on again
+    expect(moved.get_by_role("button", name="Analyze")).to_be_focused()
+    s.page.keyboard.press("ArrowLeft")
+    s.page.wait_for_function("() => harness.panel.get('_linked_step') === 100")
+    again = s.h.section("a").locator('.aw-card[data-step="100"][data-run="bigger-model"]')
+    assert again.locator("audio").evaluate(levels) == [pytest.approx(0.2), True]
+    expect(again.get_by_role("button", name="Analyze")).to_be_focused()
+
+
 # -- two views ----------------------------------------------------------------------------------
 
 

@@ -25,6 +25,12 @@ function channelLabel(channels: number): string {
   return channels > 0 ? `${channels} ch` : "";
 }
 
+/** A card's volume and mute, which follow its run from step to step. */
+export interface Levels {
+  volume: number;
+  muted: boolean;
+}
+
 export class Card {
   /** The card's element: a new one for every clip shown (its content is kept when the card is reused). */
   element: HTMLDivElement;
@@ -192,7 +198,8 @@ export class Card {
 
   /**
    * Whether this card can show another clip exactly as a new card would: nothing
-   * plays, loads, has focus or was changed by the user (volume, Analyze, gain graph).
+   * plays, loads, has focus or was changed by the user (Analyze, gain graph). Volume and
+   * mute follow the run: the group sets them on every card it shows.
    */
   reusable(): boolean {
     const a = this.audio;
@@ -203,11 +210,19 @@ export class Card {
       this.tab === 0 &&
       a.paused &&
       a.currentTime === 0 &&
-      a.volume === 1 &&
-      !a.muted &&
       this.elementGain.value() === null &&
       !this.element.contains(document.activeElement)
     );
+  }
+
+  /** The listening level the user set (volume, mute): kept for the run's card at the next step. */
+  levels(): Levels {
+    return { volume: this.audio.volume, muted: this.audio.muted };
+  }
+
+  setLevels(levels: Levels): void {
+    if (this.audio.volume !== levels.volume) this.audio.volume = levels.volume;
+    if (this.audio.muted !== levels.muted) this.audio.muted = levels.muted;
   }
 
   /** Show another clip in this card (see `reusable`): what a new card for `entry` would show. */

@@ -9,7 +9,7 @@
  * (null when moved to the newest step, so that it follows new steps), moving
  * an unlinked one writes `_pinned_steps[group]`.
  */
-import { Card } from "./card";
+import { Card, type Levels } from "./card";
 import { CompareTransport } from "./compare";
 import { h } from "./dom";
 import { Fullscreen } from "./fullscreen";
@@ -33,6 +33,8 @@ function press(button: HTMLButtonElement, on: boolean): boolean {
   return true;
 }
 
+const DEFAULT_LEVELS: Levels = { volume: 1, muted: false };
+
 export class GroupSection {
   readonly element: HTMLElement;
   private readonly head: HTMLDivElement;
@@ -47,6 +49,8 @@ export class GroupSection {
   private readonly cards = new Map<string, Card>();
   /** Cards in grid order. */
   private order: Card[] = [];
+  /** Each run's volume and mute, carried to its card at the next step. */
+  private readonly levels = new Map<string, Levels>();
   private selected: Card | null = null;
   private compare: CompareTransport | null = null;
   private readonly controller = new AbortController();
@@ -220,12 +224,19 @@ export class GroupSection {
     const entries = [...refs, ...this.sorted(atStep.filter((e) => !refs.length || e.run !== ref))];
 
     const keep = new Set(entries.map((e) => e.id));
+    // Focus inside a card that leaves: it goes to the same control of the run's next card.
+    const active = document.activeElement;
+    let focused: { run: string; label: string | null } | null = null;
     // Cards whose clip leaves: reused for a clip that comes (the same run's first) when
     // nothing about them differs from a new card, else disposed.
     const spare: Card[] = [];
     for (const [id, card] of this.cards) {
       if (!keep.has(id)) {
         this.cards.delete(id);
+        this.levels.set(card.entry.run, card.levels());
+        if (active instanceof HTMLElement && card.element.contains(active)) {
+          focused = { run: card.entry.run, label: active.getAttribute("aria-label") ?? active.textContent };
+        }
         if (card.reusable()) spare.push(card);
         else card.dispose();
       }
@@ -243,6 +254,7 @@ export class GroupSection {
       let card = this.cards.get(entry.id);
       if (!card) {
         card = reuse(entry) ?? new Card(entry, this.ctx);
+        card.setLevels(this.levels.get(entry.run) ?? DEFAULT_LEVELS);
         this.cards.set(entry.id, card);
       }
       // Move only what is out of place, so playing cards stay where they are.
@@ -251,12 +263,21 @@ export class GroupSection {
       return card;
     });
     for (const card of spare) card.dispose();
+    if (focused && !this.element.contains(document.activeElement)) this.refocus(focused.run, focused.label);
     this.selected = this.order.find((c) => c.entry.run === state.selectedRun) ?? this.order[0] ?? null;
     for (const card of this.order) card.setSelected(card === this.selected);
 
     const gains = state.matchLoudness ? matchGains(atStep, entries) : null;
     for (const card of this.order) card.setMatch(gains ? (gains.get(card.entry.id) ?? null) : undefined);
     this.syncCompare(state.compare, gains);
+  }
+
+  /** Focus the control labelled `label` on `run`'s new card (else its first control, else the step slider). */
+  private refocus(run: string, label: string | null): void {
+    const card = this.order.find((c) => c.entry.run === run);
+    const controls = card ? [...card.element.querySelectorAll<HTMLElement>("button, input")].filter((el) => !el.hidden) : [];
+    const target = controls.find((el) => (el.getAttribute("aria-label") ?? el.textContent) === label) ?? controls[0] ?? this.slider;
+    target.focus();
   }
 
   /** Show, update or remove the Compare transport. */
