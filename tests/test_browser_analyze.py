@@ -301,7 +301,8 @@ def test_statistics_equal_python(analyze: Analyze, real: dict[str, Any], run: st
         assert "two 50 ms windows above" in text["dynamic_range_db"][1]
         assert text["crest_factor_db"][0] == "n/a"
     if expected["loudness_lufs"] is None:  # shorter than 400 ms
-        assert text["loudness_lufs"][:2] == ("n/a", "The clip is shorter than 400 ms")
+        assert text["loudness_lufs"][0] == "n/a"
+        assert text["loudness_lufs"][1].startswith("The clip is shorter than 400 ms")
     assert text["silence_ratio"][0] == f"{100 * expected['silence_ratio']:.1f}"
 
 
@@ -534,3 +535,28 @@ def test_clip_without_analysis_data_still_opens(harness: Harness) -> None:
     value = dialog.locator('tr[data-stat="duration"] [data-value]').get_attribute("data-value")
     assert json.loads(value) == 1.0
     assert dialog.locator('tr[data-stat="peak_dbfs"] .aw-stat-value').text_content() == "n/a"
+
+
+def test_a_rate_without_loudness_reads_n_a_not_silence(harness: Harness) -> None:
+    """Below 3364 Hz BS.1770 loudness is undefined: the table says n/a and why, never -inf."""
+    from audiowidget.analysis import _k_weighting_defined
+
+    low = 3000
+    assert not _k_weighting_defined(low)
+    assert not _k_weighting_defined(3363)
+    assert _k_weighting_defined(3364)  # the front end's K_WEIGHTING_MIN_RATE
+    stats_ts = Path(__file__).parents[1] / "js" / "src" / "stats.ts"
+    assert "K_WEIGHTING_MIN_RATE = 3364;" in stats_ts.read_text(encoding="utf-8")
+    t = np.arange(low) / low
+    panel = aw.AudioPanel()
+    panel.log({GROUP: aw.Audio(0.5 * np.sin(2 * np.pi * 440 * t), low)}, step=0, run=RUNS[0])
+    assert panel.stats(RUNS[0], GROUP, 0)["loudness_lufs"] is None
+    harness.js("s => harness.loadState(s)", panel_state(panel))
+    harness.render()
+    harness.card(GROUP, RUNS[0]).get_by_role("button", name="Analyze").click()
+    dialog = harness.page.get_by_role("dialog")
+    dialog.get_by_role("tab", name="Statistics").click()
+    value = dialog.locator('tr[data-stat="loudness_lufs"] .aw-stat-value')
+    expect(value).to_have_text("n/a")
+    assert "below 3364 Hz" in value.get_attribute("title")
+    panel.close()

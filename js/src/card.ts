@@ -358,7 +358,7 @@ export class Card {
     delete label.dataset.gainDb;
     if (gain === null) {
       label.textContent = "unchanged";
-      label.title = "No loudness (shorter than 400 ms, or silent): plays unchanged";
+      label.title = "No loudness (shorter than 400 ms, sample rate below 3364 Hz, or silent): plays unchanged";
     } else if (gain) {
       label.dataset.gainDb = String(gain.db);
       label.append(formatDb(gain.db));

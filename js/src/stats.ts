@@ -17,7 +17,7 @@ const ROWS: [string, string, string, Kind, string?, string?][] = [
   ["rms_dbfs", "RMS", "dBFS", "level"],
   ["crest_factor_db", "Crest factor", "dB", 2, "peak − RMS", "Undefined for silence"],
   ["dynamic_range_db", "Dynamic range", "dB", 2, "95th − 10th percentile of 50 ms windows", "Fewer than two 50 ms windows above −70 dBFS"],
-  ["loudness_lufs", "Integrated loudness", "LUFS", 2, "ITU-R BS.1770", "The clip is shorter than 400 ms"],
+  ["loudness_lufs", "Integrated loudness", "LUFS", 2, "ITU-R BS.1770", "The clip is shorter than 400 ms, or its sample rate below 3364 Hz (where K-weighting is undefined)"],
   ["dc_offset", "DC offset", "FS", 6, "mean sample value"],
   ["clipped_samples", "Clipped samples", "samples", 0],
   ["silence_ratio", "Silence", "%", "%", "50 ms windows below −60 dBFS"],
@@ -39,6 +39,9 @@ function format(kind: Kind, v: unknown): string | null {
 }
 
 /** The statistics table; without `meta.stats` it shows what the clip's metadata knows. */
+/** The lowest rate with a loudness: `analysis._k_weighting_defined` in Python (a test checks both). */
+export const K_WEIGHTING_MIN_RATE = 3364;
+
 export function statsTable(meta: ClipMeta): HTMLTableElement {
   const stats: Record<string, unknown> = meta.stats ?? {
     duration: meta.duration,
@@ -53,8 +56,9 @@ export function statsTable(meta: ClipMeta): HTMLTableElement {
   for (const [field, label, unit, kind, note, why] of ROWS) {
     const known = field in stats;
     const raw = stats[field] ?? null;
-    // A null loudness of a clip long enough to measure is silence: -inf.
-    const silent = field === "loudness_lufs" && raw === null && meta.duration >= 0.4;
+    // A null loudness of a clip that can be measured (long enough, at a rate where
+    // Python's K-weighting is defined) is silence: -inf.
+    const silent = field === "loudness_lufs" && raw === null && meta.duration >= 0.4 && meta.sample_rate >= K_WEIGHTING_MIN_RATE;
     const text = !known ? null : silent ? level(raw) : format(kind, raw);
     const row = body.insertRow();
     row.dataset.stat = field;
