@@ -380,7 +380,10 @@ def _embed_for_file(panel: Any, state: dict[str, SavedModel], embed: str | int |
     from .widget import _check_embed
 
     clips = [(k, m) for k, m in panel._store if m.model_id in state]
-    keep = panel._embedded_ids(clips, None if embed is None else _check_embed(embed))
+    if embed is None:  # the panel's budget, as it already applied it
+        keep = {id(m) for _, m in clips if m._is_embedded}
+    else:
+        keep = panel._embedded_ids(clips, _check_embed(embed))
     for _, model in clips:
         entry = state[model.model_id]
         wanted = id(model) in keep

@@ -38,10 +38,10 @@ function format(kind: Kind, v: unknown): string | null {
   return kind === "%" ? (v * 100).toFixed(1) : signed(v, kind);
 }
 
-/** The statistics table; without `meta.stats` it shows what the clip's metadata knows. */
 /** The lowest rate with a loudness: `analysis._k_weighting_defined` in Python (a test checks both). */
-export const K_WEIGHTING_MIN_RATE = 3364;
+const K_WEIGHTING_MIN_RATE = 3364;
 
+/** The statistics table; without `meta.stats` it shows what the clip's metadata knows. */
 export function statsTable(meta: ClipMeta): HTMLTableElement {
   const stats: Record<string, unknown> = meta.stats ?? {
     duration: meta.duration,
