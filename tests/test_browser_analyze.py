@@ -156,6 +156,44 @@ def test_state_round_trip_keeps_every_model_and_buffer(harness: Harness, real: d
         assert freq_bytes == 256 * 4
 
 
+def test_compressed_arrays_reach_the_tabs_exactly_as_numpy_made_them(analyze: Analyze, real):
+    arrays = next(
+        m["state"]["arrays"]
+        for m in real["state"]["models"].values()
+        if m["state"].get("run") == RUNS[1] and m["state"].get("group") == GROUP
+    )
+    assert arrays["spectrum_frames"]["codec"] == "delta-deflate"
+    assert arrays["waveform"]["codec"] == "deflate"
+    expected = aw.analyze(aw.Audio(chirp(3.0, 200, 7000, channels=2), SR))
+    dialog = analyze.open(RUNS[1])
+    got = dialog.evaluate(
+        """d => { const {spectrum: s, waveform: w} = d.awAnalysis();
+             return {frames: Array.from(s.frames), count: s.count, bins: s.bins,
+                     waveform: Array.from(w.data), shape: w.shape}; }"""
+    )
+    assert (got["count"], got["bins"]) == expected.spectrum_frames.shape
+    assert got["frames"] == expected.spectrum_frames.ravel().tolist()
+    assert got["shape"] == list(expected.peaks.shape)
+    assert got["waveform"] == expected.peaks.ravel().tolist()
+
+
+def test_an_unreadable_compressed_array_says_so_and_the_rest_still_shows(harness: Harness, real):
+    state = json.loads(json.dumps(real["state"]))
+    for m in state["models"].values():
+        if m["state"].get("group") == GROUP and m["state"].get("run") == RUNS[0]:
+            m["state"]["arrays"]["spectrum_frames"]["codec"] = "zstd"
+    harness.js("s => harness.loadState(s)", state)
+    view = harness.render()
+    harness.card(GROUP, RUNS[0], view).get_by_role("button", name="Analyze").click()
+    dialog = harness.page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_text("No spectrum for this clip")).to_be_attached()
+    dialog.get_by_role("tab", name="Waveform").click()
+    expect(dialog.locator(".aw-wave-large canvas")).to_be_visible()
+    dialog.press("Escape")
+    expect(dialog).to_have_count(0)
+
+
 # -- the dialog -------------------------------------------------------------------------------
 
 

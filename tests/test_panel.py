@@ -14,7 +14,7 @@ from comm.base_comm import BaseComm
 from ipywidgets.widgets.widget import _remove_buffers
 
 import audiowidget as aw
-from audiowidget.widget import PAGE_SIZE, ClipModel
+from audiowidget.widget import PAGE_SIZE, ClipModel, _array_payload, _decode_array
 
 RATE = 16000
 
@@ -95,6 +95,45 @@ def test_clip_model_carries_encoded_audio_and_peaks():
     data, rate = sf.read(__import__("io").BytesIO(model.audio), dtype="float32")
     assert rate == RATE
     assert data.shape == (RATE // 2,)
+
+
+def test_bulky_analysis_arrays_travel_compressed_without_loss():
+    panel = aw.AudioPanel()
+    x = np.random.default_rng(3).normal(0, 0.1, (RATE, 2)).astype(np.float32)
+    panel.log({"noise": aw.Audio(x, sample_rate=RATE)}, step=0, run="r")
+    (model,) = models(panel)
+    analysis = aw.analyze(x, RATE)
+    frames, waveform = model.arrays["spectrum_frames"], model.arrays["waveform"]
+    assert frames["codec"] == "delta-deflate"
+    assert waveform["codec"] == "deflate"
+    assert len(frames["data"]) < analysis.spectrum_frames.nbytes
+    np.testing.assert_array_equal(_decode_array(frames), analysis.spectrum_frames)
+    np.testing.assert_array_equal(_decode_array(waveform), analysis.peaks)
+    assert "codec" not in model.arrays["peaks"]  # the card draws these at once: raw
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int16, np.int32])
+def test_delta_coding_wraps_around_and_round_trips(dtype: Any):
+    info = np.iinfo(dtype)
+    rng = np.random.default_rng(0)
+    jumps = np.array([[info.min, info.max, info.min, 0, info.max] * 40] * 3, dtype=dtype)
+    smooth = np.repeat(np.arange(200, dtype=dtype)[None], 3, axis=0)
+    for array in (jumps, smooth, rng.integers(info.min, info.max, (3, 200), dtype=dtype)):
+        for codec in ("deflate", "delta-deflate"):
+            payload = _array_payload(array, codec)
+            decoded = _decode_array(payload)
+            assert decoded.dtype == array.dtype
+            np.testing.assert_array_equal(decoded, array)
+            if "codec" not in payload:  # random bytes do not deflate: sent raw
+                assert payload["data"] == array.astype(array.dtype.newbyteorder("<")).tobytes()
+    assert _array_payload(smooth, "delta-deflate")["codec"] == "delta-deflate"
+
+
+def test_array_codecs_refuse_what_they_cannot_code():
+    with pytest.raises(ValueError, match="integer"):
+        _array_payload(np.zeros(8, np.float32), "delta-deflate")
+    with pytest.raises(ValueError, match="unknown codec 'zstd'"):
+        _array_payload(np.zeros(8, np.uint8), "zstd")
 
 
 def test_panel_state_is_only_the_index():

@@ -13,8 +13,8 @@
 import "./overlays.css";
 import { analysisOf } from "./analysis";
 import { h } from "./dom";
-import { type ClipEntry, forgetArrays, ListenerSet, pendingIn } from "./models";
-import { RunOverlay, runClips, runsKey } from "./overlays";
+import { arraysReady, type ClipEntry, forgetArrays, ListenerSet, pendingIn } from "./models";
+import { type RunClip, RunOverlay, runClips, runsKey } from "./overlays";
 import { button, type PlayerControls } from "./player";
 import { SpectrogramView } from "./spectrogram";
 import { SpectrumView } from "./spectrum";
@@ -32,7 +32,7 @@ const unavailable = (what: string, pending: boolean): HTMLParagraphElement =>
     "aw-unavailable",
     pending
       ? `The ${what} is loading with the page\u2026`
-      : `No ${what} for this clip: it was logged without analysis data.`,
+      : `No ${what} for this clip: its analysis data is missing or unreadable.`,
   );
 
 export class AnalyzeDialog {
@@ -49,6 +49,8 @@ export class AnalyzeDialog {
   private unfollow: (() => void) | null = null;
   /** While "All runs" is on: the other runs' clips, for analysis arrays that arrive later. */
   private readonly runListeners = new ListenerSet();
+  /** Counts overlay builds: one waiting for arrays to inflate is dropped if another came since. */
+  private runsToken = 0;
   private seconds = 0;
   private selected = 0;
   private disposed = false;
@@ -101,6 +103,8 @@ export class AnalyzeDialog {
 
     const [spectrumPanel, wavePanel, spectrogramPanel, statsPanel] = this.panels;
     const data = analysisOf(entry);
+    // What the tabs draw, as decoded here (tests compare it with numpy's arrays).
+    Object.assign(dialog, { awAnalysis: () => data });
     const pending = pendingIn(entry.model, "arrays"); // a saved report still reading its page
     const nyquist = meta.sample_rate / 2;
     const seek = (fraction: number): void => player.seekTo(fraction * player.duration());
@@ -214,6 +218,15 @@ export class AnalyzeDialog {
     const runs = runClips(this.ctx, this.entry);
     const key = runsKey(runs);
     if (!force && this.overlay?.key === key) return;
+    // The runs' arrays travel compressed: inflate them first, then build, unless the runs
+    // changed or the overlay went off meanwhile.
+    const token = ++this.runsToken;
+    void Promise.all(runs.map(({ entry }) => arraysReady(entry.model))).then(() => {
+      if (token === this.runsToken && this.unfollow && !this.disposed) this.buildRuns(key, runs);
+    });
+  }
+
+  private buildRuns(key: string, runs: RunClip[]): void {
     this.overlay?.dispose();
     this.runListeners.off();
     for (const { entry } of runs) {

@@ -11,7 +11,7 @@ import { h } from "./dom";
 import { downloadName, formatDuration, formatSampleRate } from "./format";
 import { icon } from "./icons";
 import { dbToGain, ElementGain, formatDb, type MatchGain } from "./loudness";
-import { type ClipEntry, forgetArrays, ListenerSet, peaksOf, pendingIn } from "./models";
+import { arraysReady, type ClipEntry, forgetArrays, ListenerSet, peaksOf, pendingIn } from "./models";
 import { PlayerControls } from "./player";
 import { bytesOf, CLOSED, LOADING, NO_KERNEL, PAGE_LOADING } from "./source";
 import type { ViewContext } from "./view";
@@ -57,6 +57,8 @@ export class Card {
   private readonly player: PlayerControls;
   private readonly analyzeButton: HTMLButtonElement;
   private dialog: AnalyzeDialog | null = null;
+  /** Opening the Analyze dialog once the analysis arrays are inflated. */
+  private inflating = false;
   /** The Analyze tab last shown, selected again when it reopens. */
   private tab = 0;
   private color = "";
@@ -205,6 +207,7 @@ export class Card {
     const a = this.audio;
     return (
       !this.dialog &&
+      !this.inflating &&
       !this.loading &&
       !this.after &&
       this.tab === 0 &&
@@ -394,15 +397,22 @@ export class Card {
 
   /** Open the Analyze dialog over this card, driven by this card's player. */
   openAnalyze(): void {
-    if (this.dialog) return;
-    this.dialog = new AnalyzeDialog(this.entry, this.color, this.player, this.ctx, this.tab, (tab) => {
-      this.tab = tab;
-      this.dialog = null;
-      this.analyzeButton.focus();
+    if (this.dialog || this.inflating) return;
+    const model = this.entry.model;
+    // The analysis arrays travel compressed: the browser inflates them first (once per clip).
+    this.inflating = true;
+    void arraysReady(model).then(() => {
+      this.inflating = false;
+      if (this.controller.signal.aborted || this.entry.model !== model) return;
+      this.dialog = new AnalyzeDialog(this.entry, this.color, this.player, this.ctx, this.tab, (tab) => {
+        this.tab = tab;
+        this.dialog = null;
+        this.analyzeButton.focus();
+      });
+      this.element.append(this.dialog.element);
+      this.dialog.open();
+      this.player.update();
     });
-    this.element.append(this.dialog.element);
-    this.dialog.open();
-    this.player.update();
   }
 
   dispose(): void {

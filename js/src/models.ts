@@ -8,7 +8,7 @@
  * re-log makes a new model in the same slot), so the index listens to the
  * panel and the pages only; a card listens to its clip's `embedded` and `audio`.
  */
-import { decodeArray, type DecodedArray } from "./codecs";
+import { codecOf, decodeArray, type DecodedArray, inflateArray } from "./codecs";
 
 export type Callback = (...args: unknown[]) => void;
 
@@ -183,6 +183,41 @@ export function forgetArrays(model: WidgetModelLike): void {
   arrayCache.delete(model);
 }
 
+/**
+ * Compressed arrays, by their bytes (a report's loader puts bytes that come late
+ * into the same payload): what inflating gave (null: unreadable), and those under way.
+ */
+const inflated = new WeakMap<object, DecodedArray | null>();
+const inflating = new WeakMap<object, Promise<void>>();
+
+/** The bytes of a compressed payload; null if it is raw or its bytes are still on their way. */
+function packed(payload: unknown): object | null {
+  const data = codecOf(payload) === null ? null : (payload as { data?: unknown }).data;
+  return typeof data === "object" && data !== null ? data : null;
+}
+
+function inflation(payload: unknown): Promise<void> {
+  const key = packed(payload);
+  if (!key) return Promise.resolve();
+  let promise = inflating.get(key);
+  if (!promise) {
+    promise = inflateArray(payload)
+      .catch((err: unknown) => (console.warn("audiowidget: cannot inflate an array:", err), null))
+      .then((decoded) => void inflated.set(key, decoded));
+    inflating.set(key, promise);
+  }
+  return promise;
+}
+
+/**
+ * Inflate `model`'s compressed analysis arrays; resolves when `arrayOf` can
+ * read them all (a payload that cannot be read reads as null, with a warning).
+ */
+export function arraysReady(model: WidgetModelLike): Promise<void> {
+  const arrays = model.get("arrays") as Record<string, unknown> | undefined;
+  return Promise.all(Object.values(arrays ?? {}).map(inflation)).then(() => undefined);
+}
+
 function clipAddress(model: WidgetModelLike): Omit<ClipEntry, "id"> {
   let entry = entryCache.get(model);
   if (!entry) {
@@ -200,8 +235,9 @@ function clipAddress(model: WidgetModelLike): Omit<ClipEntry, "id"> {
 }
 
 /**
- * The clip's array `arrays[name]`, decoded once per model; null if absent or
- * if `check` rejects its shape (then a warning names the array and its shape).
+ * The clip's array `arrays[name]`, decoded once per model; null if absent, if
+ * `check` rejects its shape (then a warning names the array and its shape), or
+ * while it is still compressed (await `arraysReady` first).
  */
 export function arrayOf(
   model: WidgetModelLike,
@@ -214,15 +250,22 @@ export function arrayOf(
   if (cache.has(name)) return cache.get(name) ?? null;
   const arrays = model.get("arrays") as Record<string, unknown> | undefined;
   let out: DecodedArray | null = null;
-  if (arrays && arrays[name]) {
+  const payload = arrays?.[name];
+  let decoded: DecodedArray | null = null;
+  const key = packed(payload);
+  if (key) {
+    void inflation(payload);
+    if (!inflated.has(key)) return null; // not cached: read again once `arraysReady` resolves
+    decoded = inflated.get(key) ?? null;
+  } else if (payload && codecOf(payload) === null) {
     try {
-      const decoded = decodeArray(arrays[name]);
-      if (check(decoded.shape)) out = decoded;
-      else console.warn(`audiowidget: ${name} must have shape ${expected}, got [${decoded.shape.join(", ")}]`);
+      decoded = decodeArray(payload);
     } catch (err) {
       console.warn(`audiowidget: cannot decode ${name}:`, err);
     }
   }
+  if (decoded && check(decoded.shape)) out = decoded;
+  else if (decoded) console.warn(`audiowidget: ${name} must have shape ${expected}, got [${decoded.shape.join(", ")}]`);
   cache.set(name, out);
   return out;
 }
