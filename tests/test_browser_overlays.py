@@ -79,7 +79,12 @@ class Overlays:
         return dialog.get_by_role("tabpanel")
 
     def legend(self, panel: Any) -> list[list[str]]:
-        """(name, computed color) of every run in the visible legend."""
+        """(name, computed color) of every run in the visible legend, once it is built.
+
+        The overlay is built as soon as the other runs' compressed arrays are
+        inflated (a few milliseconds after the switch is turned on).
+        """
+        expect(panel.locator(".aw-legend li").first).to_be_attached()
         return panel.locator(".aw-legend li").evaluate_all(
             "ls => ls.map(l => [l.textContent, getComputedStyle(l).color])"
         )
@@ -393,6 +398,7 @@ def test_run_names_are_text(harness: Harness, evil: str) -> None:
     harness.card(TONES, "plain").get_by_role("button", name="Analyze").click()
     dialog = harness.page.get_by_role("dialog")
     dialog.get_by_role("switch", name="All runs").click()
+    expect(dialog.get_by_role("tabpanel").locator(".aw-legend li")).to_have_count(2)
     names = dialog.get_by_role("tabpanel").locator(".aw-legend li").all_text_contents()
     assert names == [evil, "plain"]
     dialog.get_by_role("tab", name="Spectrogram").click()
