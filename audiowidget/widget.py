@@ -346,7 +346,9 @@ class AudioPanel(anywidget.AnyWidget):
                 saved notebooks and reports): a byte count (default 64 MB:
                 every clip until the encoded audio passes it, then the clips of
                 the oldest steps are left out first), ``"all"``, or
-                ``"latest"`` (only each group's newest step). Clips left out
+                ``"latest"`` (only each group's newest step). The steps the
+                sliders show come first in either case, so a report opens on
+                cards that play. Clips left out
                 keep their metadata and analysis; open views fetch their audio
                 from the kernel when needed, and a report says so on the card.
             audio_format: how clips are embedded: ``"flac"`` (default,
@@ -491,14 +493,16 @@ class AudioPanel(anywidget.AnyWidget):
     ) -> set[int]:
         """Which of ``clips`` (the panel's, with their keys) carry their audio under the budget.
 
-        Newest steps first, group by group. A reference clip counts as young as
-        the newest step it is shown beside (the steps up to the reference run's
-        next clip), and comes first among the clips of that age.
+        The clips the sliders show now come first (a report opens on them),
+        then the newest steps, group by group. A reference clip counts as young
+        as the newest step it is shown beside (the steps up to the reference
+        run's next clip), and comes first among the clips of that age.
         """
         reference = self._reference
         embed = self._embed if embed is None else embed
         if embed == "all":
             return {id(m) for _, m in clips}
+        shown = self._shown_cells(clips)
         if embed == "latest":
             newest: dict[str, int] = {}
             reference_newest: dict[str, int] = {}
@@ -512,6 +516,7 @@ class AudioPanel(anywidget.AnyWidget):
                 for k, m in clips
                 if k.step == newest[k.group]
                 or (k.run == reference and k.step == reference_newest[k.group])
+                or (k.run != reference, k.group, k.step) in shown
             }
         # the clips of each (reference or not, group, step), in the order of logging
         cells: dict[tuple[bool, str, int], list[ClipModel]] = {}
@@ -536,6 +541,8 @@ class AudioPanel(anywidget.AnyWidget):
 
         def rank(cell: tuple[bool, str, int]) -> tuple[int, bool]:
             other, group, step = cell
+            if cell in shown:
+                return -1, other
             return age[group, step if other else shown_until[group, step]], other
 
         keep: set[int] = set()
@@ -547,6 +554,41 @@ class AudioPanel(anywidget.AnyWidget):
                     return keep
                 keep.add(id(model))
         return keep
+
+    def _shown_cells(self, clips: list[tuple[Key, ClipModel]]) -> set[tuple[bool, str, int]]:
+        """The ``(not reference, group, step)`` cells of ``clips`` that the sliders show now.
+
+        Each group shows its slider's step (see :func:`shown_steps`) and, beside
+        it, the reference run's clip from its nearest step at or before that
+        one, else its first after it (as the view picks it).
+        """
+        reference = self._reference
+        steps: dict[str, set[int]] = {}
+        reference_steps: dict[str, set[int]] = {}
+        for k, _ in clips:
+            steps.setdefault(k.group, set()).add(k.step)
+            if k.run == reference:
+                reference_steps.setdefault(k.group, set()).add(k.step)
+        shown = shown_steps(
+            {g: sorted(v) for g, v in steps.items()},
+            self._linked_step,
+            self._pinned_steps,
+            self._unlinked,
+        )
+        cells = {(True, group, step) for group, step in shown.items()}
+        for group, step in shown.items():
+            logged = sorted(reference_steps.get(group, ()))
+            if logged:
+                before = [s for s in logged if s <= step]
+                cells.add((False, group, before[-1] if before else logged[0]))
+        return cells
+
+    @traitlets.observe("_linked_step", "_pinned_steps", "_unlinked")
+    def _on_sliders(self, _: Any) -> None:
+        """A slider moved: the clips it shows now come first in the budget (reports open there)."""
+        if self._embed != "all" and hasattr(self, "_store"):
+            with self._lock:
+                self._apply_embed_budget()
 
     def _handle_message(self, _: Any, content: Any, buffers: Any) -> None:
         """Serve ``{"type": "audio_request", "request_id", "clip"}``: the clip's file in chunks."""

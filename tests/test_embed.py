@@ -90,6 +90,41 @@ def test_latest_and_all():
     assert all(m.embedded for m in models(every))
 
 
+def test_the_steps_the_sliders_show_keep_their_audio_first():
+    size = len(noise_clip(0).encode().data)
+    panel = aw.AudioPanel(embed=int(size * 3.5))
+    for step in range(6):
+        panel.log({"g": noise_clip(step), "h": noise_clip(step + 10)}, step=step, run="r")
+    shown = lambda: sorted((m.group, m.step) for m in models(panel) if m.embedded)  # noqa: E731
+    assert shown() == [("g", 4), ("g", 5), ("h", 5)]  # newest first, within 3.5 clips
+    panel.step = 1  # both groups are linked: they show step 1
+    assert shown() == [("g", 1), ("g", 5), ("h", 1)]
+    panel.link("h", False)
+    panel._pinned_steps = {"h": 3}  # as the browser sets it when h's own slider moves
+    assert shown() == [("g", 1), ("g", 5), ("h", 3)]
+    panel.step = None  # back to the newest
+    assert shown() == [("g", 5), ("h", 3), ("h", 5)]
+    # "latest" keeps each group's newest step and also what the sliders show
+    panel.embed = "latest"
+    assert shown() == [("g", 5), ("h", 3), ("h", 5)]
+    panel.embed = "all"
+    panel.step = 0
+    assert len(shown()) == 12
+
+
+def test_the_reference_clip_beside_the_shown_step_keeps_its_audio():
+    size = len(noise_clip(0).encode().data)
+    panel = aw.AudioPanel(embed=int(size * 2.5))
+    for step in (0, 4):
+        panel.log({"g": noise_clip(100 + step)}, step=step, run="truth")
+    for step in range(6):
+        panel.log({"g": noise_clip(step)}, step=step, run="model")
+    panel.set_reference("truth")
+    panel.step = 3  # beside step 3 the reference card shows truth's step 0
+    kept = sorted((m.run, m.step) for m in models(panel) if m.embedded)
+    assert kept[:2] == [("model", 3), ("truth", 0)]
+
+
 def test_a_float_budget_of_whole_bytes_is_taken():
     assert aw.AudioPanel(embed=64e6).embed == 64_000_000
 

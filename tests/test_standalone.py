@@ -237,6 +237,27 @@ def test_save_html_can_embed_what_the_panel_leaves_out(tmp_path, offline) -> Non
     check_panel(view, offline.page)
 
 
+def test_a_report_opens_on_the_step_the_sliders_show_with_its_audio(tmp_path, offline) -> None:
+    panel = make_panel()
+    for i, run in enumerate(RUNS):
+        panel.log({g: aw.Audio(tone(50, i, 1.0), RATE) for g in GROUPS}, step=50, run=run)
+    panel.embed = "latest"
+    panel.step = 0  # moved back: the step it shows keeps its audio beside the newest
+    assert sorted({m.step for _, m in panel._store if m.embedded}) == [0, 100]
+    with pytest.warns(aw.AudioWarning, match=r"^4 of 12 clips are in the report without"):
+        out = save_html(panel, tmp_path / "step0.html")
+    offline.open(out)
+    view = offline.page.locator(".aw-report-view")
+    for group in GROUPS:
+        expect(section(view, group).locator('.aw-card[data-audio="ready"]')).to_have_count(2)
+        assert card_steps(view, group) == ["0", "0"]
+    expect(view.locator(".aw-remote:visible")).to_have_count(0)
+    # step 50 was left out: its cards say so at once
+    section(view, GROUPS[0]).get_by_label("Step", exact=True).press("ArrowRight")
+    assert card_steps(view, GROUPS[0]) == ["50", "50"]
+    expect(section(view, GROUPS[0]).locator('.aw-card[data-audio="failed"]')).to_have_count(2)
+
+
 def test_save_html_refuses_bad_paths_titles_and_closed_panels(tmp_path) -> None:
     panel = make_panel(runs=RUNS[:1], groups=GROUPS[:1])
     with pytest.raises(FileNotFoundError, match=r"there is no folder .*missing.* create it first"):
