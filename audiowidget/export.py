@@ -20,7 +20,8 @@ __all__ = ["FALLBACK_BUDGET", "ClipSummary", "fallback_html"]
 
 #: The fallback never exceeds this many bytes (UTF-8).
 FALLBACK_BUDGET = 20_000
-_SVG_POINTS = 32
+#: Points per SVG waveform, most detailed first: fewer are used before any row is left out.
+_SVG_POINTS = (32, 20, 12, 8)
 _SVG_W, _SVG_H = 96, 20
 NEEDS_STATE = (
     "This is a static summary: the interactive audiowidget panel (players, step sliders, "
@@ -55,10 +56,10 @@ def _level(value: float | None, unit: str) -> str:
     return f"{value:.1f} {unit}"
 
 
-def _svg(peaks: npt.NDArray[np.int16], color: str) -> str:
-    """A tiny min/max envelope of all channels, as one closed SVG path."""
+def _svg(peaks: npt.NDArray[np.int16], color: str, points: int) -> str:
+    """A tiny min/max envelope of all channels, as one closed SVG polygon of ``points`` columns."""
     lows, highs = peaks[..., 0].min(axis=0), peaks[..., 1].max(axis=0)
-    n = min(_SVG_POINTS, lows.size)
+    n = min(points, lows.size)
     starts = (np.arange(n) * lows.size) // n
     lo = np.minimum.reduceat(lows, starts) / 32767
     hi = np.maximum.reduceat(highs, starts) / 32767
@@ -75,13 +76,13 @@ def _svg(peaks: npt.NDArray[np.int16], color: str) -> str:
     )
 
 
-def _row(clip: ClipSummary) -> str:
+def _row(clip: ClipSummary, points: int) -> str:
     name = html.escape(clip.run)
     label = name if clip.index == 0 else f"{name} #{clip.index}"
     caption = f"<br><small>{html.escape(clip.caption)}</small>" if clip.caption else ""
     return (
         f'<tr><td style="color:{html.escape(clip.color)};font-weight:600">{label}{caption}</td>'
-        f"<td>{_svg(clip.peaks, clip.color)}</td>"
+        f"<td>{_svg(clip.peaks, clip.color, points)}</td>"
         f"<td>{clip.duration:.2f} s</td><td>{_level(clip.peak_dbfs, 'dBFS')}</td>"
         f"<td>{_level(clip.rms_dbfs, 'dBFS')}</td><td>{_level(clip.loudness_lufs, 'LUFS')}</td>"
         f"<td>{html.escape(clip.encoding)}</td></tr>"
@@ -93,13 +94,28 @@ def fallback_html(
 ) -> str:
     """The static summary: for each ``(group, step, clips)``, a table of the clips at that step.
 
-    ``totals`` is ``(runs, groups, clips)`` of the whole panel. Rows that would
-    push the result past :data:`FALLBACK_BUDGET` are left out and counted.
+    ``totals`` is ``(runs, groups, clips)`` of the whole panel. Where every
+    row does not fit in :data:`FALLBACK_BUDGET`, the waveforms get fewer
+    points; rows that still would push the result past it are left out and
+    counted.
 
     Examples:
         >>> fallback_html([], (0, 0, 0)).count("widget state")
         1
     """
+    for points in _SVG_POINTS:
+        summary, left_out = _summary(groups, totals, points)
+        if not left_out:
+            break
+    return summary
+
+
+def _summary(
+    groups: Sequence[tuple[str, int, Sequence[ClipSummary]]],
+    totals: tuple[int, int, int],
+    points: int,
+) -> tuple[str, int]:
+    """:func:`fallback_html` with ``points`` per waveform, and how many rows it left out."""
     runs, n_groups, n_clips = totals
     head = (
         '<div class="audiowidget-fallback" style="font-family:sans-serif;font-size:13px">'
@@ -118,7 +134,7 @@ def fallback_html(
     for group, step, clips in groups:
         title = f'<h4 style="margin:8px 0 2px">{html.escape(group)} · step {step}</h4>'
         block = title + table_head
-        rows = [_row(c) for c in clips]
+        rows = [_row(c, points) for c in clips]
         if used + len((block + "</table>").encode()) + reserve > FALLBACK_BUDGET:
             left_out += len(rows)
             continue
@@ -137,4 +153,4 @@ def fallback_html(
     if left_out:
         parts.append(f"<p>… and {left_out} more clips (not shown to keep this summary small).</p>")
     parts.append(tail)
-    return "".join(parts)
+    return "".join(parts), left_out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import numpy as np
 from nbconvert import HTMLExporter
@@ -47,6 +49,26 @@ def test_summary_stays_under_budget_with_many_clips():
     assert len(summary.encode()) <= FALLBACK_BUDGET
     assert "more clips (not shown" in summary
     assert summary.count("<svg") >= 20
+
+
+def test_waveforms_get_fewer_points_before_any_row_is_left_out():
+    def points(summary: str) -> set[int]:
+        return {len(p.split()) // 2 for p in re.findall(r'points="([^"]*)"', summary)}
+
+    small = aw.AudioPanel()
+    small.log({"g": sine_clip(440)}, step=0, run="r")
+    assert points(small.summary_html()) == {32}
+    # 8 runs x 4 groups: every clip has its row, with coarser waveforms
+    panel = aw.AudioPanel()
+    for run in range(8):
+        clips = {f"group/{g}": sine_clip(200 + 50 * run, f"sample {g}") for g in range(4)}
+        panel.log(clips, step=0, run=f"model-run-{run}")
+    summary = panel.summary_html()
+    assert len(summary.encode()) <= FALLBACK_BUDGET
+    assert "more clips" not in summary
+    assert summary.count("<svg") == 32
+    (n,) = points(summary)
+    assert 8 <= n < 32
 
 
 CELL = """
