@@ -85,11 +85,12 @@ def _array_payload(array: np.ndarray, codec: str | None = None) -> dict[str, Any
 
 
 def _json_number(value: Any) -> Any:
-    """JSON has no infinities: levels of silence (-inf dB) and undefined values travel as null."""
+    """JSON has no infinities: the level of silence (-inf dB) travels as the string ``"-inf"``,
+    so that it stays apart from undefined values (``None``, JSON null)."""
     if isinstance(value, list):
         return [_json_number(v) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
-        return None
+        return "-inf" if value == -math.inf else None
     return value
 
 

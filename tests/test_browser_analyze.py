@@ -299,8 +299,10 @@ def _same(shown: Any, python: Any) -> bool:
         return (
             isinstance(shown, list) and len(shown) == len(python) and all(map(_same, shown, python))
         )
-    if python is None or (isinstance(python, float) and not math.isfinite(python)):
-        return shown is None  # -inf, nan and None all travel as JSON null
+    if python == -math.inf:
+        return shown == "-inf"  # JSON has no infinities: the level of silence is a string
+    if python is None or (isinstance(python, float) and math.isnan(python)):
+        return shown is None  # undefined: the crest factor of silence is nan
     if isinstance(python, str):
         return shown == python
     return shown == pytest.approx(python, rel=1e-6, abs=0)
@@ -575,26 +577,41 @@ def test_clip_without_analysis_data_still_opens(harness: Harness) -> None:
     assert dialog.locator('tr[data-stat="peak_dbfs"] .aw-stat-value').text_content() == "n/a"
 
 
-def test_a_rate_without_loudness_reads_n_a_not_silence(harness: Harness) -> None:
-    """Below 3364 Hz BS.1770 loudness is undefined: the table says n/a and why, never -inf."""
-    from audiowidget.analysis import _k_weighting_defined
+def test_undefined_statistics_read_n_a_and_silence_reads_minus_infinity(harness: Harness) -> None:
+    """Below 3364 Hz BS.1770 loudness is undefined (n/a, with why); silence has a loudness, -inf.
 
+    Python sends the two apart (null and "-inf"), so the table never guesses
+    one from the other.
+    """
     low = 3000
-    assert not _k_weighting_defined(low)
-    assert not _k_weighting_defined(3363)
-    assert _k_weighting_defined(3364)  # the front end's K_WEIGHTING_MIN_RATE
-    stats_ts = Path(__file__).parents[1] / "js" / "src" / "stats.ts"
-    assert "K_WEIGHTING_MIN_RATE = 3364;" in stats_ts.read_text(encoding="utf-8")
     t = np.arange(low) / low
     panel = aw.AudioPanel()
     panel.log({GROUP: aw.Audio(0.5 * np.sin(2 * np.pi * 440 * t), low)}, step=0, run=RUNS[0])
+    panel.log({GROUP: aw.Audio(np.zeros(SR), SR)}, step=0, run=RUNS[1])
     assert panel.stats(RUNS[0], GROUP, 0)["loudness_lufs"] is None
+    assert panel.stats(RUNS[1], GROUP, 0)["loudness_lufs"] == -math.inf
+    assert math.isnan(panel.stats(RUNS[1], GROUP, 0)["crest_factor_db"])
     harness.js("s => harness.loadState(s)", panel_state(panel))
     harness.render()
-    harness.card(GROUP, RUNS[0]).get_by_role("button", name="Analyze").click()
-    dialog = harness.page.get_by_role("dialog")
-    dialog.get_by_role("tab", name="Statistics").click()
-    value = dialog.locator('tr[data-stat="loudness_lufs"] .aw-stat-value')
-    expect(value).to_have_text("n/a")
-    assert "below 3364 Hz" in value.get_attribute("title")
+
+    def table(run: str) -> dict[str, tuple[str, str]]:
+        harness.card(GROUP, run).get_by_role("button", name="Analyze").click()
+        dialog = harness.page.get_by_role("dialog")
+        dialog.get_by_role("tab", name="Statistics").click()
+        cells = dialog.locator("tr[data-stat]").evaluate_all(
+            """rs => rs.map(r => [r.dataset.stat, r.querySelector('.aw-stat-value').textContent,
+                                 r.querySelector('.aw-stat-value').title])"""
+        )
+        dialog.press("Escape")
+        expect(dialog).to_have_count(0)
+        return {field: (text, title) for field, text, title in cells}
+
+    low_rate = table(RUNS[0])
+    assert low_rate["loudness_lufs"][0] == "n/a"
+    assert "below 3364 Hz" in low_rate["loudness_lufs"][1]
+    silent = table(RUNS[1])
+    assert silent["loudness_lufs"] == ("\u2212\u221e", "")
+    assert silent["peak_dbfs"] == ("\u2212\u221e", "")
+    assert silent["rms_dbfs"] == ("\u2212\u221e", "")
+    assert silent["crest_factor_db"] == ("n/a", "Undefined for silence")
     panel.close()

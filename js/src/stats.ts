@@ -1,13 +1,14 @@
 /**
  * The Statistics tab: every statistic numpy computed for the clip, with its
  * unit. Each row is `<tr data-stat="<field>">`; its value cell carries the raw
- * value as JSON in `data-value`. A null level stands for -inf (silence).
+ * value as JSON in `data-value`. Python sends the level of silence as "-inf"
+ * and an undefined value as null.
  */
 import { h } from "./dom";
 import type { ClipMeta } from "./models";
 import { signed } from "./plot";
 
-/** How a value reads: a level (null = −∞), a number with n decimals, a percentage, text. */
+/** How a value reads: a level (never undefined), a number with n decimals, a percentage, text. */
 type Kind = "level" | "levels" | number | "%" | "text";
 
 /** field, label, unit, kind, note under the label, why a null value is undefined. */
@@ -27,19 +28,17 @@ const ROWS: [string, string, string, Kind, string?, string?][] = [
   ["encoding", "Encoding", "", "text"],
 ];
 
+/** A level: "-inf" (and null, as notebooks saved before "-inf" sent silence) reads −∞. */
 const level = (v: unknown): string => (typeof v === "number" ? signed(v, 2) : "\u2212\u221e");
 
 /** Display text of `v`, or null when it is undefined ("n/a"). */
 function format(kind: Kind, v: unknown): string | null {
-  if (kind === "level") return level(v);
+  if (kind === "level" || v === "-inf") return level(v); // loudness of silence is -inf too
   if (kind === "levels") return Array.isArray(v) ? v.map(level).join("\n") : null; // one line per channel
   if (kind === "text") return v == null ? null : String(v);
   if (typeof v !== "number") return null;
   return kind === "%" ? (v * 100).toFixed(1) : signed(v, kind);
 }
-
-/** The lowest rate with a loudness: `analysis._k_weighting_defined` in Python (a test checks both). */
-const K_WEIGHTING_MIN_RATE = 3364;
 
 /** The statistics table; without `meta.stats` it shows what the clip's metadata knows. */
 export function statsTable(meta: ClipMeta): HTMLTableElement {
@@ -56,10 +55,7 @@ export function statsTable(meta: ClipMeta): HTMLTableElement {
   for (const [field, label, unit, kind, note, why] of ROWS) {
     const known = field in stats;
     const raw = stats[field] ?? null;
-    // A null loudness of a clip that can be measured (long enough, at a rate where
-    // Python's K-weighting is defined) is silence: -inf.
-    const silent = field === "loudness_lufs" && raw === null && meta.duration >= 0.4 && meta.sample_rate >= K_WEIGHTING_MIN_RATE;
-    const text = !known ? null : silent ? level(raw) : format(kind, raw);
+    const text = known ? format(kind, raw) : null;
     const row = body.insertRow();
     row.dataset.stat = field;
     const name = h("th", "aw-stat-name", label, { scope: "row" });
