@@ -395,6 +395,8 @@ def test_skip_seek_volume_and_mute(loaded: Harness) -> None:
     card.get_by_label("Seek").fill("7.5")
     assert h.audio_state(SPEECH, "baseline")["t"] == pytest.approx(7.5, abs=0.05)
     assert card.locator(".aw-time").text_content() == "0:07.5 / 0:12.0"
+    # screen readers hear the position as time, not as raw seconds
+    assert card.get_by_label("Seek").get_attribute("aria-valuetext") == "0:07.5 of 0:12.0"
 
     card.get_by_label("Volume").fill("0.25")
     assert h.audio_state(SPEECH, "baseline")["volume"] == pytest.approx(0.25)

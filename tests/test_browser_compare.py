@@ -242,6 +242,7 @@ def test_seek_restarts_every_source_and_length_is_the_longest(cmp: Compare) -> N
     )
     assert c.position() == pytest.approx(3.0)
     assert transport.locator(".aw-time").text_content() == "0:03.0 / 0:03.0"
+    expect(transport.get_by_label("Seek")).to_have_attribute("aria-valuetext", "0:03.0 of 0:03.0")
     assert c.h.js("() => harness.audio.connected.size") == 0  # ended: every node released
     # Seeking while paused moves the playhead only.
     transport.get_by_label("Seek").fill("1")

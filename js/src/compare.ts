@@ -7,7 +7,7 @@
  * longest; shorter ones simply end.
  */
 import { h } from "./dom";
-import { formatTime, showsTenths } from "./format";
+import { seekText } from "./format";
 import { setIcon } from "./icons";
 import type { ClipEntry } from "./models";
 import { button } from "./player";
@@ -220,8 +220,7 @@ export class CompareTransport implements Pausable {
     this.element.dataset.position = t.toFixed(3);
     if (this.seek.max !== String(this.length)) this.seek.max = String(this.length);
     this.seek.value = String(t);
-    const tenths = showsTenths(this.length);
-    this.time.textContent = `${formatTime(t, tenths)} / ${formatTime(this.length, tenths)}`;
+    this.time.textContent = seekText(this.seek, t, this.length);
     this.onTime(t);
   }
 

@@ -44,3 +44,15 @@ export function safeFileName(name: string): string {
 export function downloadName(run: string, group: string, step: number, index: number, ext: string): string {
   return safeFileName(`${run}-${group}-step${step}-${index}.${ext || "bin"}`);
 }
+
+/**
+ * Show position `t` of `duration` on a seek slider: its `aria-valuetext` says
+ * "0:01.2 of 0:03.0" (screen readers would read the raw seconds); returns the
+ * text of the time display beside it, "0:01.2 / 0:03.0".
+ */
+export function seekText(seek: HTMLInputElement, t: number, duration: number): string {
+  const tenths = showsTenths(duration);
+  const [at, of] = [formatTime(t, tenths), formatTime(duration, tenths)];
+  seek.setAttribute("aria-valuetext", `${at} of ${of}`);
+  return `${at} / ${of}`;
+}

@@ -5,7 +5,7 @@
  * download first ask `need`, so that audio not yet in the page is fetched first.
  */
 import { h } from "./dom";
-import { formatTime, showsTenths } from "./format";
+import { seekText } from "./format";
 import { type IconName, setIcon } from "./icons";
 
 const SKIP_SECONDS = 5;
@@ -185,8 +185,7 @@ export class PlayerControls {
     const t = at ?? this.audio.currentTime;
     if (this.seek.max !== String(duration)) this.seek.max = String(duration);
     this.seek.value = String(t);
-    const tenths = showsTenths(duration);
-    const text = `${formatTime(t, tenths)} / ${formatTime(duration, tenths)}`;
+    const text = seekText(this.seek, t, duration);
     for (const time of this.times) time.textContent = text;
     this.onTime(t, duration);
   }
