@@ -347,9 +347,9 @@ class AudioPanel(anywidget.AnyWidget):
                 saved notebooks and reports): a byte count (default 64 MB:
                 every clip until the encoded audio passes it, then the clips of
                 the oldest steps are left out first), ``"all"``, or
-                ``"latest"`` (only each group's newest step). The steps the
-                sliders show come first in either case, so a report opens on
-                cards that play. Clips left out
+                ``"latest"`` (each group's newest step). The steps the sliders
+                show come first in either case, so a report opens on cards
+                that play. Clips left out
                 keep their metadata and analysis; open views fetch their audio
                 from the kernel when needed, and a report says so on the card.
             audio_format: how clips are embedded: ``"flac"`` (default,
@@ -586,10 +586,26 @@ class AudioPanel(anywidget.AnyWidget):
 
     @traitlets.observe("_linked_step", "_pinned_steps", "_unlinked")
     def _on_sliders(self, _: Any) -> None:
-        """A slider moved: the clips it shows now come first in the budget (reports open there)."""
-        if self._embed != "all" and hasattr(self, "_store"):
-            with self._lock:
-                self._apply_embed_budget()
+        """A slider moved: the clips it shows now come first in the budget (reports open there).
+
+        Nothing changes while every shown clip already has its audio (moving
+        among embedded steps, or the second trait of one change): the plan in
+        place is still within the budget. Otherwise the shown clips' audio goes
+        to the browser (it would be fetched on play anyway) and the oldest leave.
+        """
+        if getattr(self, "_embed", "all") == "all":  # also: not constructed yet
+            return
+        with self._lock:
+            clips = list(self._store)
+            shown = self._shown_cells(clips)
+            reference = self._reference
+            if all(
+                m._is_embedded for k, m in clips if (k.run != reference, k.group, k.step) in shown
+            ):
+                return
+            keep = self._embedded_ids(clips)
+            for _, model in clips:
+                model.set_embedded(id(model) in keep)
 
     def _handle_message(self, _: Any, content: Any, buffers: Any) -> None:
         """Serve ``{"type": "audio_request", "request_id", "clip"}``: the clip's file in chunks."""

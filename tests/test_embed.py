@@ -102,14 +102,20 @@ def test_the_steps_the_sliders_show_keep_their_audio_first():
     panel.link("h", False)
     panel._pinned_steps = {"h": 3}  # as the browser sets it when h's own slider moves
     assert shown() == [("g", 1), ("g", 5), ("h", 3)]
-    panel.step = None  # back to the newest
-    assert shown() == [("g", 5), ("h", 3), ("h", 5)]
+    panel.step = None  # back to the newest, which has its audio: nothing moves
+    assert shown() == [("g", 1), ("g", 5), ("h", 3)]
     # "latest" keeps each group's newest step and also what the sliders show
     panel.embed = "latest"
     assert shown() == [("g", 5), ("h", 3), ("h", 5)]
     panel.embed = "all"
     panel.step = 0
     assert len(shown()) == 12
+
+
+def test_slider_traits_given_at_construction_do_not_replan_a_half_built_panel():
+    panel = aw.AudioPanel(_linked_step=3, _pinned_steps={"g": 1}, embed="latest")
+    panel.log({"g": noise_clip(0)}, step=0, run="r")
+    assert [m.embedded for m in models(panel)] == [True]
 
 
 def test_the_reference_clip_beside_the_shown_step_keeps_its_audio():

@@ -14,7 +14,7 @@ import "./overlays.css";
 import { analysisOf } from "./analysis";
 import { h } from "./dom";
 import { arraysReady, type ClipEntry, forgetArrays, ListenerSet, pendingIn } from "./models";
-import { type RunClip, RunOverlay, runClips, runsKey } from "./overlays";
+import { RunOverlay, runClips, runsKey } from "./overlays";
 import { button, type PlayerControls } from "./player";
 import { SpectrogramView } from "./spectrogram";
 import { SpectrumView } from "./spectrum";
@@ -51,6 +51,8 @@ export class AnalyzeDialog {
   private readonly runListeners = new ListenerSet();
   /** Counts overlay builds: one waiting for arrays to inflate is dropped if another came since. */
   private runsToken = 0;
+  /** The runs of the overlay waiting for its arrays to inflate. */
+  private building: string | null = null;
   private seconds = 0;
   private selected = 0;
   private disposed = false;
@@ -207,7 +209,7 @@ export class AnalyzeDialog {
     this.overlay = null;
     if (!on) return;
     this.unfollow = this.ctx.changed.on(() => this.updateRuns());
-    this.updateRuns();
+    this.updateRuns(true); // also when a build was still waiting as it went off
   }
 
   /**
@@ -217,17 +219,7 @@ export class AnalyzeDialog {
   private updateRuns(force = false): void {
     const runs = runClips(this.ctx, this.entry);
     const key = runsKey(runs);
-    if (!force && this.overlay?.key === key) return;
-    // The runs' arrays travel compressed: inflate them first, then build, unless the runs
-    // changed or the overlay went off meanwhile.
-    const token = ++this.runsToken;
-    void Promise.all(runs.map(({ entry }) => arraysReady(entry.model))).then(() => {
-      if (token === this.runsToken && this.unfollow && !this.disposed) this.buildRuns(key, runs);
-    });
-  }
-
-  private buildRuns(key: string, runs: RunClip[]): void {
-    this.overlay?.dispose();
+    if (!force && key === (this.building ?? this.overlay?.key)) return;
     this.runListeners.off();
     for (const { entry } of runs) {
       if (entry.model === this.entry.model) continue; // the card opens this dialog again
@@ -236,9 +228,18 @@ export class AnalyzeDialog {
         this.updateRuns(true);
       });
     }
-    const seek = (seconds: number): void => this.player.seekTo(seconds);
-    this.overlay = new RunOverlay(key, runs, this.panels, this.spectrum, this.ctx.resize, seek);
-    this.overlay.setTime(this.seconds);
+    // The runs' arrays travel compressed: inflate them first, then build, unless the runs
+    // changed or the overlay went off meanwhile.
+    const token = ++this.runsToken;
+    this.building = key;
+    void Promise.all(runs.map(({ entry }) => arraysReady(entry.model))).then(() => {
+      if (token !== this.runsToken || !this.unfollow || this.disposed) return;
+      this.building = null;
+      this.overlay?.dispose();
+      const seek = (seconds: number): void => this.player.seekTo(seconds);
+      this.overlay = new RunOverlay(key, runs, this.panels, this.spectrum, this.ctx.resize, seek);
+      this.overlay.setTime(this.seconds);
+    });
   }
 
   private select(i: number): void {

@@ -398,12 +398,12 @@ export class Card {
   /** Open the Analyze dialog over this card, driven by this card's player. */
   openAnalyze(): void {
     if (this.dialog || this.inflating) return;
-    const model = this.entry.model;
-    // The analysis arrays travel compressed: the browser inflates them first (once per clip).
+    // The analysis arrays travel compressed: the browser inflates them first (once per
+    // clip). Meanwhile the card is not reused for another clip (see `reusable`).
     this.inflating = true;
-    void arraysReady(model).then(() => {
+    void arraysReady(this.entry.model).then(() => {
       this.inflating = false;
-      if (this.controller.signal.aborted || this.entry.model !== model) return;
+      if (this.controller.signal.aborted) return;
       this.dialog = new AnalyzeDialog(this.entry, this.color, this.player, this.ctx, this.tab, (tab) => {
         this.tab = tab;
         this.dialog = null;

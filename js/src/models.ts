@@ -202,7 +202,7 @@ function inflation(payload: unknown): Promise<void> {
   let promise = inflating.get(key);
   if (!promise) {
     promise = inflateArray(payload)
-      .catch((err: unknown) => (console.warn("audiowidget: cannot inflate an array:", err), null))
+      .catch((err: unknown) => (console.warn("audiowidget:", err), null))
       .then((decoded) => void inflated.set(key, decoded));
     inflating.set(key, promise);
   }
