@@ -46,6 +46,7 @@ too); :func:`report_overhead` shows it apart from everything else.
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import html
@@ -490,6 +491,31 @@ class WidgetRenderer:
     REQUIRE_JS = Path("requirejs", "require.js")
     EMBED_AMD = Path("@jupyter-widgets", "html-manager", "dist", "embed-amd.js")
 
+    def script(self) -> str:
+        """``embed_amd``'s text, with the woff2 icon fonts beside it inlined as ``data:`` URLs.
+
+        Its stylesheets load the fonts from files beside the script
+        (``n.p + "<hash>.woff2"``), which a one-file report does not have.
+        woff2 is the first format in those ``@font-face`` rules that browsers
+        take, so the others stay file names that they never request. Each font
+        is inlined once, in a table the references read from.
+        """
+        fonts: dict[str, str] = {}
+
+        def inline(match: re.Match[str]) -> str:
+            name = match.group(1)
+            font = self.embed_amd.parent / name
+            if not font.is_file():
+                return match.group(0)
+            if name not in fonts:
+                data = base64.b64encode(font.read_bytes()).decode("ascii")
+                fonts[name] = f"data:font/woff2;base64,{data}"
+            return f"self.__audiowidget_fonts[{json.dumps(name)}]"
+
+        text = self.embed_amd.read_text(encoding="utf-8")
+        text = re.sub(r'\b[A-Za-z_$][\w$]*\.p\+"([\w.-]+\.woff2)"', inline, text)
+        return f"self.__audiowidget_fonts = {json.dumps(fonts)};\n{text}" if fonts else text
+
     @classmethod
     def find(cls, hint: str | os.PathLike[str] | None = None) -> WidgetRenderer:
         """Find the renderer's files, or raise :class:`ReportError` naming what is missing.
@@ -741,7 +767,7 @@ def notebook_html(
         amd = {
             "require": renderer.require_js.read_text(encoding="utf-8"),
             "modules": {m: p.read_text(encoding="utf-8") for m, p in modules.items()},
-            "renderer": renderer.embed_amd.read_text(encoding="utf-8"),
+            "renderer": renderer.script(),
         }
     payload = _panels_payload(state, panel_ids)
     late: set[str] = set()

@@ -119,7 +119,9 @@ class Offline:
         self.requests: list[str] = []
         self.blocked: list[str] = []
         self.console_errors: list[str] = []
+        self.failed: list[str] = []  # local requests that failed (a file the report lacks)
         page.on("request", lambda r: self.requests.append(r.url))
+        page.on("requestfailed", lambda r: self.failed.append(r.url))
         page.on(
             "console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None
         )
@@ -144,6 +146,7 @@ class Offline:
     def check_clean(self) -> None:
         assert self.blocked == [], f"non-local requests were attempted: {self.blocked}"
         assert [u for u in self.requests if not u.startswith(LOCAL)] == []
+        assert self.failed == [], f"requests failed: {self.failed}"
         assert self.page.page_errors == [], self.page.page_errors  # type: ignore[attr-defined]
         assert self.console_errors == [], self.console_errors
 
@@ -653,6 +656,27 @@ def test_other_widgets_render_with_the_widget_renderer(slider_notebook, offline)
     expect(slider.locator(".widget-label")).to_have_text("knob")
     assert page.locator(".aw-widget-note").count() == 0
     check_panel(page.locator(".aw-report-view"), page)
+
+
+def test_the_renderers_icon_fonts_are_in_the_report(tmp_path, offline) -> None:
+    """A button's Font Awesome icon loads from the file itself (not from files beside it)."""
+    nb = execute(
+        notebook(LOG_CELL, "import ipywidgets\nipywidgets.Button(description='ok', icon='check')"),
+        tmp_path,
+    )
+    nbformat.write(nb, tmp_path / "button.ipynb")
+    out = tmp_path / "button.html"
+    done = run_cli("button.ipynb", "-o", str(out), "--widget-assets", str(ASSETS), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    offline.open(out)
+    page = offline.page
+    expect(page.locator(".jupyter-button i.fa-check")).to_have_count(1, timeout=30_000)
+    page.wait_for_function("() => document.fonts.status === 'loaded'")
+    assert page.evaluate("document.fonts.check('900 16px \"Font Awesome 5 Free\"')")
+    faces = page.evaluate(
+        "[...document.fonts].filter(f => f.family.includes('Awesome')).map(f => f.status)"
+    )
+    assert "loaded" in faces and "error" not in faces, faces
 
 
 def test_other_widgets_show_a_note_without_the_renderer(slider_notebook, offline) -> None:
