@@ -676,7 +676,8 @@ def test_the_renderers_icon_fonts_are_in_the_report(tmp_path, offline) -> None:
     faces = page.evaluate(
         "[...document.fonts].filter(f => f.family.includes('Awesome')).map(f => f.status)"
     )
-    assert "loaded" in faces and "error" not in faces, faces
+    assert "loaded" in faces, faces
+    assert "error" not in faces, faces
 
 
 def test_other_widgets_show_a_note_without_the_renderer(slider_notebook, offline) -> None:
