@@ -103,11 +103,14 @@ def fallback_html(
         >>> fallback_html([], (0, 0, 0)).count("widget state")
         1
     """
-    for points in _SVG_POINTS:
-        summary, left_out = _summary(groups, totals, points)
-        if not left_out:
+    best = _summary(groups, totals, _SVG_POINTS[0])
+    for points in _SVG_POINTS[1:]:
+        if not best[1]:
             break
-    return summary
+        coarser = _summary(groups, totals, points)
+        if coarser[1] < best[1]:  # coarser only where it shows more rows
+            best = coarser
+    return best[0]
 
 
 def _summary(

@@ -119,9 +119,16 @@ class Offline:
         self.requests: list[str] = []
         self.blocked: list[str] = []
         self.console_errors: list[str] = []
-        self.failed: list[str] = []  # local requests that failed (a file the report lacks)
+        self.failed: list[str] = []  # files the report asked for and lacks
         page.on("request", lambda r: self.requests.append(r.url))
-        page.on("requestfailed", lambda r: self.failed.append(r.url))
+        page.on(
+            "requestfailed",
+            lambda r: (
+                self.failed.append(r.url)
+                if r.url.startswith("file:") and r.failure != "net::ERR_ABORTED"  # not cancelled
+                else None
+            ),
+        )
         page.on(
             "console", lambda m: self.console_errors.append(m.text) if m.type == "error" else None
         )
@@ -671,8 +678,9 @@ def test_the_renderers_icon_fonts_are_in_the_report(tmp_path, offline) -> None:
     offline.open(out)
     page = offline.page
     expect(page.locator(".jupyter-button i.fa-check")).to_have_count(1, timeout=30_000)
-    page.wait_for_function("() => document.fonts.status === 'loaded'")
-    assert page.evaluate("document.fonts.check('900 16px \"Font Awesome 5 Free\"')")
+    font = '900 16px "Font Awesome 5 Free"'
+    assert page.evaluate("f => document.fonts.load(f).then(faces => faces.length)", font) >= 1
+    assert page.evaluate("f => document.fonts.check(f)", font)
     faces = page.evaluate(
         "[...document.fonts].filter(f => f.family.includes('Awesome')).map(f => f.status)"
     )
