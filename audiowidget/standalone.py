@@ -491,14 +491,15 @@ class WidgetRenderer:
     REQUIRE_JS = Path("requirejs", "require.js")
     EMBED_AMD = Path("@jupyter-widgets", "html-manager", "dist", "embed-amd.js")
 
-    def script(self) -> str:
+    def script(self, warnings: list[str] | None = None) -> str:
         """``embed_amd``'s text, with the woff2 icon fonts beside it inlined as ``data:`` URLs.
 
         Its stylesheets load the fonts from files beside the script
         (``n.p + "<hash>.woff2"``), which a one-file report does not have.
         woff2 is the first format in those ``@font-face`` rules that browsers
         take, so the others stay file names that they never request. Each font
-        is inlined once, in a table the references read from.
+        is inlined once, in a table the references read from. A build whose
+        fonts this cannot find adds a line to ``warnings``.
         """
         fonts: dict[str, str] = {}
 
@@ -514,6 +515,13 @@ class WidgetRenderer:
 
         text = self.embed_amd.read_text(encoding="utf-8")
         text = re.sub(r'\b[A-Za-z_$][\w$]*\.p\+"([\w.-]+\.woff2)"', inline, text)
+        beside = sorted(p.name for p in self.embed_amd.parent.glob("*.woff2"))
+        if warnings is not None and beside and not fonts:
+            warnings.append(
+                f"the widget renderer's icon fonts ({', '.join(beside)}) were not found in "
+                f"{self.embed_amd.name}, so they are not in the report: icons in other "
+                "widgets may show blank"
+            )
         return f"self.__audiowidget_fonts = {json.dumps(fonts)};\n{text}" if fonts else text
 
     @classmethod
@@ -767,7 +775,7 @@ def notebook_html(
         amd = {
             "require": renderer.require_js.read_text(encoding="utf-8"),
             "modules": {m: p.read_text(encoding="utf-8") for m, p in modules.items()},
-            "renderer": renderer.script(),
+            "renderer": renderer.script(warnings),
         }
     payload = _panels_payload(state, panel_ids)
     late: set[str] = set()

@@ -688,6 +688,27 @@ def test_the_renderers_icon_fonts_are_in_the_report(tmp_path, offline) -> None:
     assert "error" not in faces, faces
 
 
+def test_icon_fonts_are_inlined_once_or_a_warning_says_they_are_not(tmp_path) -> None:
+    dist = tmp_path / WidgetRenderer.EMBED_AMD.parent
+    dist.mkdir(parents=True)
+    (dist / "abc123.woff2").write_bytes(b"wOF2 font bytes")
+    (tmp_path / WidgetRenderer.REQUIRE_JS).parent.mkdir(parents=True)
+    (tmp_path / WidgetRenderer.REQUIRE_JS).write_text("var requirejs;")
+    amd = tmp_path / WidgetRenderer.EMBED_AMD
+    amd.write_text('a=n.p+"abc123.woff2";b=o.p+"abc123.woff2";c=n.p+"abc123.woff"')
+    renderer = WidgetRenderer.find(tmp_path)
+    warnings: list[str] = []
+    script = renderer.script(warnings)
+    assert warnings == []
+    assert script.count(base64.b64encode(b"wOF2 font bytes").decode()) == 1  # once, in the table
+    assert 'a=self.__audiowidget_fonts["abc123.woff2"];b=self.__audiowidget_fonts[' in script
+    assert 'c=n.p+"abc123.woff"' in script  # other formats stay file names
+    amd.write_text('a=somethingElse("abc123.woff2")')  # a build this does not recognise
+    assert renderer.script(warnings) == 'a=somethingElse("abc123.woff2")'
+    assert len(warnings) == 1
+    assert "icon fonts (abc123.woff2) were not found in embed-amd.js" in warnings[0]
+
+
 def test_other_widgets_show_a_note_without_the_renderer(slider_notebook, offline) -> None:
     out = slider_notebook.parent / "with-note.html"
     done = run_cli(slider_notebook.name, "-o", str(out), cwd=slider_notebook.parent)
