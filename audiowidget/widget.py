@@ -72,7 +72,7 @@ def _array_payload(array: np.ndarray, codec: str | None = None) -> dict[str, Any
     }
     if codec is not None:
         if codec == "delta-deflate":
-            if little.dtype.kind not in "iu" or little.ndim == 0:
+            if little.dtype.kind not in "iu":
                 raise ValueError(f"delta coding needs an integer array, got {little.dtype}")
             # integer subtraction wraps around, which the decoder's running sum undoes
             little = np.diff(little, axis=-1, prepend=np.zeros_like(little[..., :1]))
@@ -482,9 +482,12 @@ class AudioPanel(anywidget.AnyWidget):
                     model.set_embedded(id(model) in keep)
                 self._sync_index()
 
-    def _apply_embed_budget(self) -> None:
-        """Embed the newest clips; leave the audio of the oldest steps out beyond the budget."""
-        clips = list(self._store)
+    def _apply_embed_budget(self, clips: list[tuple[Key, ClipModel]] | None = None) -> None:
+        """Embed the newest clips; leave the audio of the oldest steps out beyond the budget.
+
+        ``clips`` are the panel's, when the caller has listed them already.
+        """
+        clips = list(self._store) if clips is None else clips
         keep = self._embedded_ids(clips)
         for _, model in clips:
             model.set_embedded(id(model) in keep)
@@ -603,9 +606,7 @@ class AudioPanel(anywidget.AnyWidget):
                 m._is_embedded for k, m in clips if (k.run != reference, k.group, k.step) in shown
             ):
                 return
-            keep = self._embedded_ids(clips)
-            for _, model in clips:
-                model.set_embedded(id(model) in keep)
+            self._apply_embed_budget(clips)
 
     def _handle_message(self, _: Any, content: Any, buffers: Any) -> None:
         """Serve ``{"type": "audio_request", "request_id", "clip"}``: the clip's file in chunks."""

@@ -87,7 +87,7 @@ export async function inflateArray(payload: unknown): Promise<DecodedArray> {
   const codec = codecOf(payload);
   const packed = asBytes((payload as { data?: unknown }).data);
   if ((codec !== "deflate" && codec !== "delta-deflate") || !packed) throw new TypeError(`cannot inflate codec ${codec}`);
-  const stream = new Blob([packed.slice()]).stream().pipeThrough(new DecompressionStream("deflate"));
+  const stream = new Blob([packed as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream("deflate"));
   const decoded = decodeArray({ ...(payload as object), data: await new Response(stream).arrayBuffer() });
   const { data, shape } = decoded;
   const row = codec === "delta-deflate" ? (shape[shape.length - 1] ?? 0) : 0;
