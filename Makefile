@@ -70,6 +70,7 @@ bench: install
 	$(PY) bench/analysis.py
 	$(PY) bench/scale.py
 	$(PY) bench/browser_scale.py
+	$(PY) bench/live.py
 
 clean:
 	rm -rf $(VENV) build audiowidget/static js/node_modules tests/report_assets/node_modules
