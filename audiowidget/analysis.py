@@ -91,6 +91,7 @@ _WINDOW_S = 0.050  # statistics windows
 _SILENCE_DBFS = -60.0
 _GATE_DBFS = -70.0
 _FRAMES_PER_CHUNK = 128  # spectrum frames transformed at once (stays in cache)
+_LEVELS_BLOCK = 1 << 17  # samples the sample statistics reduce at once (stays in cache)
 _TINY = 1e-20
 # Peaks beyond 2**50 (an exploding model's output, 300 dB over full scale) are analyzed scaled
 # down by a power of two, which is exact, and every level is shifted back: float32 sums of
@@ -353,10 +354,11 @@ class _LogBins:
         level[wide] = np.log2(last[wide] - first[wide]).astype(np.intp)
         self.levels = int(level.max())
         # per level: which bins, and the two rows whose ranges of 2**level cover each bin
-        self.groups = [
-            (j, sel, first[sel], last[sel] - (1 << j))
-            for j in range(self.levels + 1)
+        self.by_level = [
+            [(sel, first[sel], last[sel] - (1 << j))]
             if (sel := np.flatnonzero(wide & (level == j))).size
+            else []
+            for j in range(self.levels + 1)
         ]
         # the first row each level of the table is needed from
         self.lows = [
@@ -372,19 +374,21 @@ class _LogBins:
     def apply(self, power: Float32Array, out: Float32Array, scratch: list[Float32Array]) -> None:
         """``out[bin, frame]`` from ``power[fft_bin, frame]``.
 
-        ``scratch`` holds ``levels`` arrays at least as large as ``power``, reused
-        from chunk to chunk (fresh ones would cost a page fault per 4 KB).
+        ``scratch`` holds two arrays at least as large as ``power``, reused from
+        chunk to chunk (fresh ones would cost a page fault per 4 KB). The levels
+        of the table take turns in them: each level's bins are read off it
+        before the next level overwrites the one before.
         """
         w_below, w_above = self.weights
         out[self.narrow] = power[self.below] * w_below + power[self.above] * w_above
-        table = [power]  # table[j][i]: the maximum of rows i .. i + 2**j - 1
-        for j in range(1, self.levels + 1):
-            prev, low, step = table[-1], self.lows[j], 1 << (j - 1)
-            level = scratch[j - 1][:, : power.shape[1]]
-            np.maximum(prev[low:-step], prev[low + step :], out=level[low:-step])
-            table.append(level)
-        for j, sel, a, b in self.groups:
-            out[sel] = np.maximum(table[j][a], table[j][b])
+        level = power  # level[i]: the maximum of rows i .. i + 2**j - 1
+        for j, groups in enumerate(self.by_level):
+            if j:
+                prev, low, step = level, self.lows[j], 1 << (j - 1)
+                level = scratch[j % 2][:, : power.shape[1]]
+                np.maximum(prev[low:-step], prev[low + step :], out=level[low:-step])
+            for sel, a, b in groups:
+                out[sel] = np.maximum(level[a], level[b])
 
 
 @lru_cache(maxsize=16)
@@ -469,7 +473,7 @@ def _start_spectrum(
         windowed = np.empty((size, n_fft), dtype=np.float32)  # a row per frame
         power = np.empty((half + 1, size), dtype=np.float32)  # a column per frame
         part = np.empty_like(power)
-        scratch = [np.empty_like(power) for _ in range(plan.levels)]
+        scratch = [np.empty_like(power) for _ in range(2)]
         binned = np.empty((bins, size), dtype=np.float32)
         quantized = np.empty((bins, size), dtype=np.uint8)
         ones = np.ones(size, dtype=np.float32)
@@ -482,11 +486,13 @@ def _start_spectrum(
                 rows = windowed[:m]
                 np.multiply(framed, window, out=rows)
                 spectrum = fft.rfft(rows.T, axis=0)  # (half + 1, m)
-                np.square(spectrum.real, out=q if i else p)
+                # |X|^2: the real and imaginary parts squared in place, then added in pairs
+                # (numpy.fft writes its output column-wise: that one is copied first)
+                parts = np.ascontiguousarray(spectrum).view(np.float32)
+                np.square(parts, out=parts)
+                np.add(parts[:, 0::2], parts[:, 1::2], out=q if i else p)
                 if i:
                     p += q
-                np.square(spectrum.imag, out=q)
-                p += q
             if channels > 1:
                 p *= np.float32(1 / channels)
             b = binned[:, :m]
@@ -768,14 +774,22 @@ class _KWeighting:
 
 
 def _product(a: npt.NDArray[Any], b: npt.NDArray[Any], out: npt.NDArray[Any]) -> npt.NDArray[Any]:
-    """``a @ b`` into ``out``, a few rows at a time so that BLAS runs it on this thread.
+    """``a @ b`` into ``out``, as a stack of products that BLAS each runs on this thread.
 
     OpenBLAS spreads a product over its own threads once ``m * n * k``
     exceeds 2**18; from the worker threads that would only add threads
-    fighting for the same cores (and spinning while they wait).
+    fighting for the same cores (and spinning while they wait). The rows go
+    to numpy as one stack of such products rather than one call each: numpy
+    then loops over them without the GIL, so two workers filter at twice the
+    speed of one (one call per product kept them at the speed of one).
     """
-    step = max(1, _SERIAL_PRODUCT // (b.shape[0] * b.shape[1]))
-    for i in range(0, a.shape[0], step):
+    rows = a.shape[0]
+    step = 1 << max(0, (_SERIAL_PRODUCT // (b.shape[0] * b.shape[1])).bit_length() - 1)
+    whole = rows - rows % step if out.flags.c_contiguous and step > 1 else 0
+    if whole:
+        stack = (whole // step, step)
+        np.matmul(a[:whole].reshape(*stack, -1), b, out=out[:whole].reshape(*stack, -1))
+    for i in range(whole, rows, step):
         np.matmul(a[i : i + step], b, out=out[i : i + step])
     return out
 
@@ -948,6 +962,48 @@ def analyze_samples(
     )
 
 
+def _passes(
+    x: Float32Array, sample_rate: int
+) -> tuple[Float32Array, Float32Array, Float64Array, Float64Array, int]:
+    """What :func:`_levels` reads off the samples, in one pass over them.
+
+    Returns the waveform's bucket minima and maxima ``(buckets, channels)``
+    (covering every sample), the sums of squares and the sums of the samples
+    of every whole 50 ms window (all channels), and the window's length.
+
+    The clip is read a block of whole windows at a time (half a megabyte),
+    and each block is reduced every way while it is in cache: four passes
+    over a long clip would each come from memory. Buckets that straddle
+    blocks get a minimum and maximum per block, merged at the end.
+    """
+    frames, channels = x.shape
+    n = min(WAVEFORM_BUCKETS, frames)
+    starts = (np.arange(n, dtype=np.int64) * frames) // n
+    window = max(1, min(frames, round(_WINDOW_S * sample_rate)))
+    n_windows = frames // window
+    energy = np.empty(n_windows)
+    sums = np.empty(n_windows)
+    block = max(1, _LEVELS_BLOCK // (window * channels)) * window
+    piece_starts, piece_lows, piece_highs = [], [], []
+    for b0 in range(0, frames, block):
+        b1 = min(frames, b0 + block)
+        part = x[b0:b1]
+        cuts = np.concatenate([[b0], starts[(starts > b0) & (starts < b1)]])
+        piece_starts.append(cuts)
+        piece_lows.append(np.minimum.reduceat(part, cuts - b0, axis=0))
+        piece_highs.append(np.maximum.reduceat(part, cuts - b0, axis=0))
+        w0, w1 = b0 // window, min(n_windows, b1 // window)
+        if w1 > w0:
+            shaped = part[: (w1 - w0) * window].reshape(w1 - w0, window * channels)
+            energy[w0:w1] = np.einsum("ij,ij->i", shaped, shaped)
+            sums[w0:w1] = np.einsum("ij->i", shaped)
+    # every bucket starts a piece; the pieces of a bucket follow one another
+    firsts = np.searchsorted(np.concatenate(piece_starts), starts)
+    lows = np.minimum.reduceat(np.concatenate(piece_lows), firsts, axis=0)
+    highs = np.maximum.reduceat(np.concatenate(piece_highs), firsts, axis=0)
+    return lows, highs, energy, sums, window
+
+
 def _levels(
     x: Float32Array, sample_rate: int, full_scale: float, exponent: int = 0
 ) -> dict[str, Any]:
@@ -955,24 +1011,19 @@ def _levels(
 
     ``x`` is the samples times ``2**-exponent`` (see :func:`_scaled`).
     """
-    frames, channels = x.shape
-    lows, highs = _bucket_extremes(x, WAVEFORM_BUCKETS)  # they cover every sample
+    channels = x.shape[1]
+    lows, highs, window_energy, window_sums, window = _passes(x, sample_rate)
     if exponent:
         lows, highs = np.ldexp(lows, exponent), np.ldexp(highs, exponent)
     peak_per_channel = np.maximum(-lows.min(axis=0), highs.max(axis=0)).astype(np.float64)
     peak = float(peak_per_channel.max())
     peak_db = _db(peak)
-    # 50 ms windows of all channels: sums of squares and of samples, one pass each
-    window = max(1, min(frames, round(_WINDOW_S * sample_rate)))
-    n_windows = frames // window
-    shaped = x[: n_windows * window].reshape(n_windows, window * channels)
-    window_energy = np.ldexp(np.einsum("ij,ij->i", shaped, shaped).astype(np.float64), 2 * exponent)
+    n_windows = len(window_energy)
+    window_energy = np.ldexp(window_energy, 2 * exponent)
     remainder = x[n_windows * window :]
     remainder_energy = math.ldexp(float(np.square(remainder, dtype=np.float64).sum()), 2 * exponent)
     total_energy = float(window_energy.sum()) + remainder_energy
-    total_sum = math.ldexp(
-        float(shaped.sum(axis=1).sum(dtype=np.float64)) + float(remainder.sum()), exponent
-    )
+    total_sum = math.ldexp(float(window_sums.sum()) + float(remainder.sum()), exponent)
     rms_db = _db(math.sqrt(total_energy / x.size))
     with np.errstate(divide="ignore"):
         window_db = 10 * np.log10(window_energy / (window * channels))
