@@ -448,6 +448,29 @@ def test_download_has_safe_name_and_the_clip_bytes(harness: Harness) -> None:
     assert card.locator("audio").get_attribute("src") == href
 
 
+@pytest.mark.parametrize(
+    ("run", "group", "expected"),
+    [
+        # letters of any script stay; what file systems refuse becomes _
+        ("模型-v2", "語音/合成", "模型-v2-語音_合成-step3-0.flac"),
+        ("ünïcödé: run?", "tts\tclip", "ünïcödé__run_-tts_clip-step3-0.flac"),
+        # a leading dot would hide the file
+        (".hidden", "g", "_hidden-g-step3-0.flac"),
+        # long names keep their first 60 characters (the step and index always stay)
+        ("r" * 300, "g" * 300, "r" * 60 + "-" + "g" * 60 + "-step3-0.flac"),
+    ],
+)
+def test_download_names_keep_any_script_and_stay_short(
+    harness: Harness, run: str, group: str, expected: str
+) -> None:
+    harness.add_page(
+        [make_clip(run, group, 3, seconds=0.2)], runs=[{"name": run, "color": "#2F9E44"}]
+    )
+    harness.render()
+    link = harness.view().locator(".aw-card").get_by_label("Download")
+    assert link.get_attribute("download") == expected
+
+
 def test_waveform_is_drawn_and_click_seeks(harness: Harness) -> None:
     # Peaks in a buffer at an odd byte offset: decoding must not need alignment.
     harness.add_page([make_clip("baseline", SPEECH, 0, peaks_offset=1)])
@@ -514,7 +537,8 @@ def test_user_text_is_never_markup(harness: Harness, evil: str) -> None:
     harness.page.wait_for_timeout(100)
     assert harness.js("() => window.__xss") is None
     name = card.get_by_label("Download").get_attribute("download")
-    assert all(c.isalnum() or c in "._-" for c in name)
+    assert not set(name) & set('/\\:*?"<>| ')
+    assert name.isprintable()
 
 
 # -- (e) live updates ------------------------------------------------------------------------------

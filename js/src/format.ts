@@ -35,14 +35,15 @@ export function formatSampleRate(hz: number): string {
   return `${Number((hz / 1000).toFixed(2))} kHz`;
 }
 
-/** Replace every character outside `[A-Za-z0-9._-]` with `_`. */
-export function safeFileName(name: string): string {
-  return name.replace(/[^A-Za-z0-9._-]/g, "_");
-}
-
-/** `{run}-{group}-step{step}-{index}.{ext}`, made safe for every file system. */
+/**
+ * `{run}-{group}-step{step}-{index}.{ext}`, safe for every file system: the
+ * characters Windows, macOS or Linux refuse in a name (`/ \\ : * ? " < > |`),
+ * control characters and white space become `_`, as does a leading dot; letters
+ * of any script stay. Run and group keep their first 60 characters each.
+ */
 export function downloadName(run: string, group: string, step: number, index: number, ext: string): string {
-  return safeFileName(`${run}-${group}-step${step}-${index}.${ext || "bin"}`);
+  const part = (s: string) => [...s].slice(0, 60).join("");
+  return `${part(run)}-${part(group)}-step${step}-${index}.${ext || "bin"}`.replace(/^\.|[\p{C}\s\\/:*?"<>|]/gu, "_");
 }
 
 /**
