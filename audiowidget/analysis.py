@@ -779,9 +779,10 @@ def _product(a: npt.NDArray[Any], b: npt.NDArray[Any], out: npt.NDArray[Any]) ->
     OpenBLAS spreads a product over its own threads once ``m * n * k``
     exceeds 2**18; from the worker threads that would only add threads
     fighting for the same cores (and spinning while they wait). The rows go
-    to numpy as one stack of such products rather than one call each: numpy
-    then loops over them without the GIL, so two workers filter at twice the
-    speed of one (one call per product kept them at the speed of one).
+    to numpy as one stack of such products rather than one call each, and
+    numpy loops over the stack itself: measured, two workers then run the
+    K-weighting's products 1.9x as fast as one, where one call per product
+    ran them no faster on two workers than on one.
     """
     rows = a.shape[0]
     step = 1 << max(0, (_SERIAL_PRODUCT // (b.shape[0] * b.shape[1])).bit_length() - 1)

@@ -381,6 +381,39 @@ def test_analysis_does_not_depend_on_how_work_is_split(monkeypatch):
     _same_analysis(split, aw.analyze(x, rate))
 
 
+@pytest.mark.parametrize(
+    ("frames", "channels", "rate", "block"),
+    [
+        (48000 * 7 + 13, 2, 48000, 1 << 17),  # buckets straddle blocks of 27 windows
+        (300_001, 3, 44100, 1 << 12),  # blocks of one window, shorter than a bucket
+        (2399, 1, 48000, 1 << 17),  # shorter than one window
+        (700, 2, 8000, 1 << 17),  # fewer frames than buckets
+    ],
+)
+def test_sample_statistics_read_block_by_block_equal_their_definitions(
+    monkeypatch, frames, channels, rate, block
+):
+    """Bucket extremes, window energies and sums taken a block at a time, merged at the end,
+    equal the same quantities taken over the whole clip at once."""
+    monkeypatch.setattr(analysis, "_LEVELS_BLOCK", block)
+    rng = np.random.default_rng(frames)
+    x = (0.3 * rng.standard_normal((frames, channels)) + 0.01).astype(np.float32)
+    lows, highs, energy, sums, window = analysis._passes(x, rate)
+    n = min(analysis.WAVEFORM_BUCKETS, frames)
+    starts = np.arange(n) * frames // n
+    np.testing.assert_array_equal(lows, np.minimum.reduceat(x, starts, axis=0))
+    np.testing.assert_array_equal(highs, np.maximum.reduceat(x, starts, axis=0))
+    assert window == max(1, min(frames, round(0.05 * rate)))
+    shaped = x[: len(energy) * window].astype(np.float64).reshape(len(energy), -1)
+    assert len(energy) == frames // window
+    np.testing.assert_allclose(energy, (shaped**2).sum(axis=1), rtol=1e-5)
+    np.testing.assert_allclose(sums, shaped.sum(axis=1), rtol=1e-4, atol=1e-4)
+    stats = analysis._levels(x, rate, 1.0)
+    assert stats["dc_offset"] == pytest.approx(float(x.mean(dtype=np.float64)), abs=1e-7)
+    rms = 10 * math.log10(float(np.mean(x.astype(np.float64) ** 2)))
+    assert stats["rms_dbfs"] == pytest.approx(rms, abs=1e-4)
+
+
 def test_clips_analyzed_from_several_threads_at_once_get_their_own_results():
     """Callers share the worker threads and the per-rate matrices, never each other's numbers."""
     from concurrent.futures import ThreadPoolExecutor
