@@ -5,6 +5,7 @@
  */
 import type { DecodedArray } from "./codecs";
 import { arrayOf, type ClipEntry, peaksOf } from "./models";
+import { clamp } from "./plot";
 
 /** Spectrum frames on a log-frequency axis, quantized to uint8 over `dbRange`. */
 export interface SpectrumData {
@@ -57,7 +58,7 @@ export function analysisOf(entry: ClipEntry): ClipAnalysis {
 /** The frame shown at `seconds`: round(seconds * fps), clamped to the frames there are. */
 export function frameAt(spectrum: SpectrumData, seconds: number): number {
   const i = Math.round((Number.isFinite(seconds) ? seconds : 0) * spectrum.fps);
-  return Math.min(spectrum.count - 1, Math.max(0, i));
+  return clamp(i, 0, spectrum.count - 1);
 }
 
 /** dB of a quantized value. */

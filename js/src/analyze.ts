@@ -12,7 +12,7 @@
  */
 import "./overlays.css";
 import { analysisOf } from "./analysis";
-import { h } from "./dom";
+import { h, listen, setRunVar } from "./dom";
 import { arraysReady, type ClipEntry, forgetArrays, ListenerSet, pendingIn } from "./models";
 import { RunOverlay, runClips, runsKey } from "./overlays";
 import { button, type PlayerControls } from "./player";
@@ -68,8 +68,6 @@ export class AnalyzeDialog {
     const { run, group, step, index, meta } = entry;
     const resize = ctx.resize;
     const signal = this.controller.signal;
-    const on = <E extends Event>(target: EventTarget, type: string, handler: (event: E) => void): void =>
-      target.addEventListener(type, handler as EventListener, { signal });
     const id = `aw-analyze-${++dialogs}`;
 
     // data-lm-suppress-shortcuts: keys pressed here are the dialog's, not JupyterLab's notebook shortcuts.
@@ -95,7 +93,7 @@ export class AnalyzeDialog {
       const panelId = `${id}-panel-${i}`;
       const t = h("button", "aw-tab", name, { type: "button", role: "tab", id: tabId, "aria-controls": panelId });
       const p = h("div", "aw-tabpanel", null, { role: "tabpanel", id: panelId, "aria-labelledby": tabId });
-      on(t, "click", () => this.select(i));
+      listen(t, "click", () => this.select(i), signal);
       this.tabs.push(t);
       this.panels.push(p);
       tablist.append(t);
@@ -131,28 +129,43 @@ export class AnalyzeDialog {
     statsPanel.append(statsTable(meta));
     this.setColor(color);
 
-    on(close, "click", () => this.close());
-    on(this.allRuns, "click", () => this.showRuns(!this.overlay));
-    on<KeyboardEvent>(tablist, "keydown", (event) => {
-      const n = TABS.length;
-      const next = { ArrowRight: this.selected + 1, ArrowLeft: this.selected + n - 1, Home: 0, End: n - 1 }[event.key];
-      if (next === undefined) return;
-      event.preventDefault();
-      this.select(next % n);
-      this.tabs[this.selected]?.focus();
-    });
-    on<KeyboardEvent>(dialog, "keydown", (event) => {
-      if (event.key !== "Escape") return;
-      event.preventDefault();
-      event.stopPropagation();
-      this.close();
-    });
+    listen(close, "click", () => this.close(), signal);
+    listen(this.allRuns, "click", () => this.showRuns(!this.overlay), signal);
+    listen(
+      tablist,
+      "keydown",
+      (event) => {
+        const n = TABS.length;
+        const next = { ArrowRight: this.selected + 1, ArrowLeft: this.selected + n - 1, Home: 0, End: n - 1 }[event.key];
+        if (next === undefined) return;
+        event.preventDefault();
+        this.select(next % n);
+        this.tabs[this.selected]?.focus();
+      },
+      signal,
+    );
+    listen(
+      dialog,
+      "keydown",
+      (event) => {
+        if (event.key !== "Escape") return;
+        event.preventDefault();
+        event.stopPropagation();
+        this.close();
+      },
+      signal,
+    );
     // Closed another way (the browser's own close request): release the same way.
-    on(dialog, "close", () => this.close());
+    listen(dialog, "close", () => this.close(), signal);
     // A click on the backdrop lands on the dialog box itself, outside its content.
-    on(dialog, "click", (event) => {
-      if (event.target === dialog) this.close();
-    });
+    listen(
+      dialog,
+      "click",
+      (event) => {
+        if (event.target === dialog) this.close();
+      },
+      signal,
+    );
     this.select(Math.min(Math.max(0, tab), TABS.length - 1));
   }
 
@@ -181,7 +194,7 @@ export class AnalyzeDialog {
   }
 
   setColor(color: string): void {
-    this.element.style.setProperty("--aw-run", color || "var(--aw-fg-muted)");
+    setRunVar(this.element, color);
     this.spectrum?.setColor(color);
     this.waveform?.setColor(color);
     if (this.overlay) this.updateRuns();

@@ -7,7 +7,7 @@
  * bytes only: everything is keyed by its clip model, so a reply for another step never lands here.
  */
 import { AnalyzeDialog } from "./analyze";
-import { h } from "./dom";
+import { h, listen, setRunVar } from "./dom";
 import { downloadName, formatDuration, formatSampleRate } from "./format";
 import { icon } from "./icons";
 import { dbToGain, ElementGain, formatDb, type MatchGain } from "./loudness";
@@ -86,7 +86,7 @@ export class Card {
     this.runName = h("span", "aw-run-name", run, { title: run });
     this.analyzeButton = h("button", "aw-btn aw-analyze", null, { type: "button" });
     this.analyzeButton.append(icon("analyze"), "Analyze");
-    this.analyzeButton.addEventListener("click", () => this.openAnalyze(), { signal });
+    listen(this.analyzeButton, "click", () => this.openAnalyze(), signal);
     const badge = span("aw-badge", "reference");
     this.stepLabel = span("aw-card-step", `step ${step}`);
     head.append(this.swatch, this.runName, badge, this.stepLabel, this.analyzeButton);
@@ -104,20 +104,21 @@ export class Card {
     this.status = h("div", "aw-status", null, { role: "status" });
     this.statusText = span("", "");
     this.retry = h("button", "aw-btn aw-retry", "Retry", { type: "button" });
-    this.retry.addEventListener("click", () => void this.bytes().catch(() => undefined), { signal });
+    listen(this.retry, "click", () => void this.bytes().catch(() => undefined), signal);
     this.status.append(this.statusText, this.retry);
 
     this.audio = h("audio", "");
     this.audio.preload = "metadata";
     ctx.playback.add(this.audio);
-    this.audio.addEventListener(
+    listen(
+      this.audio,
       "play",
       () => {
         ctx.playback.started(this.audio);
         if (this.matchGain !== null) this.elementGain.set(this.matchGain, true);
         ctx.audio.resume();
       },
-      { signal },
+      signal,
     );
     this.elementGain = new ElementGain(this.audio, ctx.audio);
     this.expose();
@@ -180,12 +181,13 @@ export class Card {
 
   /** Follow the clip model's `embedded` and `audio`, and use its bytes if they are in the page. */
   private listen(): void {
+    const model = this.entry.model;
     const sync = (): void => this.sync();
-    this.listeners.on(this.entry.model, "change:embedded", sync);
-    this.listeners.on(this.entry.model, "change:audio", sync);
-    this.listeners.on(this.entry.model, "change:arrays", () => {
-      forgetArrays(this.entry.model); // a saved report's page brought them after the first clips
-      this.waveform.setPeaks(peaksOf(this.entry.model));
+    this.listeners.on(model, "change:embedded", sync);
+    this.listeners.on(model, "change:audio", sync);
+    this.listeners.on(model, "change:arrays", () => {
+      forgetArrays(model); // a saved report's page brought them after the first clips
+      this.waveform.setPeaks(peaksOf(model));
       if (this.dialog) {
         this.dialog.close(); // opened while they were on their way: open again, same tab
         this.openAnalyze();
@@ -193,9 +195,9 @@ export class Card {
     });
     this.sync();
     // A saved report still reading its page: this clip's audio is further down.
-    if (!this.url && pendingIn(this.entry.model, "audio")) this.bytes().catch(() => undefined);
+    if (!this.url && pendingIn(model, "audio")) this.bytes().catch(() => undefined);
     // In a saved report no kernel can send what was not embedded: say so at once.
-    else if (!this.url && !this.ctx.fetcher.live(this.entry.model)) this.setStatus("failed", NO_KERNEL);
+    else if (!this.url && !this.ctx.fetcher.live(model)) this.setStatus("failed", NO_KERNEL);
   }
 
   /**
@@ -269,15 +271,16 @@ export class Card {
    * whatever the views) while the card shows that it loads, then why it failed.
    */
   bytes(): Promise<Uint8Array> {
-    const have = this.held ?? bytesOf(this.entry.model);
+    const { id, model } = this.entry;
+    const have = this.held ?? bytesOf(model);
     if (have) {
       this.attach(have);
       return Promise.resolve(have);
     }
     if (!this.loading) {
-      const job = this.ctx.fetcher.bytes(this.entry.id, this.entry.model);
+      const job = this.ctx.fetcher.bytes(id, model);
       this.loading = job;
-      this.setStatus("loading", pendingIn(this.entry.model, "audio") ? PAGE_LOADING : LOADING);
+      this.setStatus("loading", pendingIn(model, "audio") ? PAGE_LOADING : LOADING);
       job.then(
         (bytes) => this.loading === job && this.attach(bytes),
         (err: unknown) => this.loading === job && this.fail(err),
@@ -331,7 +334,7 @@ export class Card {
     this.dialog?.setColor(color);
     this.swatch.style.background = color;
     this.runName.style.color = color;
-    this.element.style.setProperty("--aw-run", color || "var(--aw-fg-muted)");
+    setRunVar(this.element, color);
     this.waveform.setColor(color);
   }
 

@@ -6,11 +6,11 @@
  * new offset together. Clips of different lengths: the transport runs for the
  * longest; shorter ones simply end.
  */
-import { h } from "./dom";
-import { seekText } from "./format";
-import { setIcon } from "./icons";
+import { h, listen } from "./dom";
+import { showSeek } from "./format";
 import type { ClipEntry } from "./models";
-import { button } from "./player";
+import { button, showPlaying } from "./player";
+import { clamp } from "./plot";
 import { type AudioHub, type Pausable, type PlaybackCoordinator, ramp } from "./view";
 
 /** Sources start this far ahead so that all of them start on the same sample. */
@@ -82,8 +82,8 @@ export class CompareTransport implements Pausable {
     this.seek = h("input", "aw-seek", null, { type: "range", "aria-label": "Seek", min: "0", max: "0", step: "0.01" });
     this.time = h("span", "aw-time");
     this.element.append(this.play, this.seek, this.time);
-    this.play.addEventListener("click", () => this.toggle(), { signal });
-    this.seek.addEventListener("input", () => this.seekTo(Number(this.seek.value)), { signal });
+    listen(this.play, "click", () => this.toggle(), signal);
+    listen(this.seek, "input", () => this.seekTo(Number(this.seek.value)), signal);
     playback.add(this);
     // For tests and debugging: the gain of every sounding clip, by run.
     Object.assign(this.element, { awCompareGains: () => this.gains() });
@@ -129,7 +129,7 @@ export class CompareTransport implements Pausable {
   seekTo(seconds: number): void {
     const playing = this.running;
     this.halt();
-    this.offset = Math.min(this.length, Math.max(0, Number.isFinite(seconds) ? seconds : 0));
+    this.offset = clamp(Number.isFinite(seconds) ? seconds : 0, 0, this.length);
     if (playing) void this.start();
     else this.render();
   }
@@ -211,16 +211,9 @@ export class CompareTransport implements Pausable {
   };
 
   private render(t = this.position()): void {
-    const label = this.running ? "Pause" : "Play";
-    if (this.play.getAttribute("aria-label") !== label) {
-      this.play.setAttribute("aria-label", label);
-      this.play.title = label;
-      setIcon(this.play, this.running ? "pause" : "play");
-    }
+    showPlaying(this.play, this.running);
     this.element.dataset.position = t.toFixed(3);
-    if (this.seek.max !== String(this.length)) this.seek.max = String(this.length);
-    this.seek.value = String(t);
-    this.time.textContent = seekText(this.seek, t, this.length);
+    this.time.textContent = showSeek(this.seek, t, this.length);
     this.onTime(t);
   }
 

@@ -47,11 +47,13 @@ export function downloadName(run: string, group: string, step: number, index: nu
 }
 
 /**
- * Show position `t` of `duration` on a seek slider: its `aria-valuetext` says
- * "0:01.2 of 0:03.0" (screen readers would read the raw seconds); returns the
- * text of the time display beside it, "0:01.2 / 0:03.0".
+ * Show position `t` of `duration` on a seek slider (its range, value and
+ * `aria-valuetext`, which says "0:01.2 of 0:03.0": screen readers would read
+ * the raw seconds); returns the text of the time display beside it, "0:01.2 / 0:03.0".
  */
-export function seekText(seek: HTMLInputElement, t: number, duration: number): string {
+export function showSeek(seek: HTMLInputElement, t: number, duration: number): string {
+  if (seek.max !== String(duration)) seek.max = String(duration);
+  seek.value = String(t);
   const tenths = showsTenths(duration);
   const [at, of] = [formatTime(t, tenths), formatTime(duration, tenths)];
   seek.setAttribute("aria-valuetext", `${at} of ${of}`);

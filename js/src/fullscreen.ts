@@ -3,8 +3,8 @@
  * section, or, where that is refused or missing (an iframe without
  * `allowfullscreen`, an old browser), an in-page overlay covering the viewport.
  */
-import { setIcon } from "./icons";
-import { button } from "./player";
+import { listen } from "./dom";
+import { button, relabel } from "./player";
 
 /** The class of the in-page fallback: a fixed, full-viewport overlay. */
 const OVERLAY = "aw-overlay";
@@ -17,8 +17,8 @@ export class Fullscreen {
     signal: AbortSignal,
   ) {
     this.button = button("aw-fullscreen", "Fullscreen", "fullscreen");
-    this.button.addEventListener("click", () => this.toggle(), { signal });
-    document.addEventListener("fullscreenchange", () => this.sync(), { signal });
+    listen(this.button, "click", () => this.toggle(), signal);
+    listen(document, "fullscreenchange", () => this.sync(), signal);
   }
 
   /** Whether the section fills the screen (natively or by the overlay). */
@@ -67,10 +67,7 @@ export class Fullscreen {
 
   private sync(): void {
     const on = this.active();
-    const label = on ? "Exit fullscreen" : "Fullscreen";
-    this.button.setAttribute("aria-label", label);
-    this.button.title = label;
-    setIcon(this.button, on ? "shrink" : "fullscreen");
+    relabel(this.button, on ? "Exit fullscreen" : "Fullscreen", on ? "shrink" : "fullscreen");
     this.target.classList.toggle("aw-full", on);
   }
 }

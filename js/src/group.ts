@@ -11,7 +11,7 @@
  */
 import { Card, type Levels } from "./card";
 import { CompareTransport } from "./compare";
-import { h } from "./dom";
+import { h, listen, placeAt } from "./dom";
 import { Fullscreen } from "./fullscreen";
 import { setIcon } from "./icons";
 import { shortcuts } from "./keys";
@@ -64,8 +64,6 @@ export class GroupSection {
     private readonly ctx: ViewContext,
   ) {
     const signal = this.controller.signal;
-    const on = (target: EventTarget, type: string, handler: (event: Event) => void): void =>
-      target.addEventListener(type, handler, { signal });
     // Focusable, so that its keyboard shortcuts work once it is clicked or tabbed to;
     // data-lm-suppress-shortcuts: keys pressed here are the group's, not JupyterLab's notebook shortcuts.
     const section = h("section", "aw-group", null, {
@@ -98,20 +96,30 @@ export class GroupSection {
     section.append(this.head, this.grid);
 
     const writer = ctx.writer;
-    on(this.slider, "input", () => {
-      const step = this.steps[Number(this.slider.value)];
-      if (step !== undefined) this.moveTo(step, true);
-    });
-    on(this.slider, "change", () => writer.flush());
-    on(this.lock, "click", () => this.toggleLink());
-    on(this.compareButton, "click", () => writer.write("compare", !this.state?.compare));
-    on(this.matchButton, "click", () => writer.write("match_loudness", !this.state?.matchLoudness));
+    listen(
+      this.slider,
+      "input",
+      () => {
+        const step = this.steps[Number(this.slider.value)];
+        if (step !== undefined) this.moveTo(step, true);
+      },
+      signal,
+    );
+    listen(this.slider, "change", () => writer.flush(), signal);
+    listen(this.lock, "click", () => this.toggleLink(), signal);
+    listen(this.compareButton, "click", () => writer.write("compare", !this.state?.compare), signal);
+    listen(this.matchButton, "click", () => writer.write("match_loudness", !this.state?.matchLoudness), signal);
     // A click on a card selects its run (not inside its Analyze dialog).
-    on(this.grid, "click", (event) => {
-      const target = event.target as Element;
-      const card = target.closest<HTMLElement>(".aw-card");
-      if (card && !target.closest("dialog")) writer.write("selected_run", card.dataset.run ?? "");
-    });
+    listen(
+      this.grid,
+      "click",
+      (event) => {
+        const target = event.target as Element;
+        const card = target.closest<HTMLElement>(".aw-card");
+        if (card && !target.closest("dialog")) writer.write("selected_run", card.dataset.run ?? "");
+      },
+      signal,
+    );
     const keys = shortcuts(
       section,
       `aw-keys-${++sections}`,
@@ -207,12 +215,7 @@ export class GroupSection {
 
   private sorted(entries: ClipEntry[]): ClipEntry[] {
     const runs = this.ctx.runs;
-    return [...entries].sort(
-      (a, b) =>
-        runs.order(a.run) - runs.order(b.run) ||
-        (a.run < b.run ? -1 : a.run > b.run ? 1 : 0) ||
-        a.index - b.index,
-    );
+    return [...entries].sort((a, b) => runs.compare(a.run, b.run) || a.index - b.index);
   }
 
   private renderCards(state: Snapshot): void {
@@ -258,7 +261,7 @@ export class GroupSection {
         this.cards.set(entry.id, card);
       }
       // Move only what is out of place, so playing cards stay where they are.
-      if (this.grid.children[i] !== card.element) this.grid.insertBefore(card.element, this.grid.children[i] ?? null);
+      placeAt(this.grid, card.element, i);
       card.setReference(i < refs.length);
       return card;
     });

@@ -12,7 +12,7 @@
  * of a panel shows the same; playback stays per view.
  */
 import "./styles.css";
-import { h } from "./dom";
+import { h, placeAt } from "./dom";
 import { GroupSection } from "./group";
 import { ClipIndex, ListenerSet, type PanelModel, readGroups, readRuns, readTraits, UI_TRAITS } from "./models";
 import { AudioFetcher } from "./source";
@@ -53,9 +53,7 @@ function render({ model, el }: RenderProps): () => void {
     const order = [...new Set([...readGroups(model), ...index.groups()])].filter((g) => sections.has(g));
     order.forEach((group, i) => {
       const section = sections.get(group);
-      if (section && list.children[i] !== section.element) {
-        list.insertBefore(section.element, list.children[i] ?? null);
-      }
+      if (section) placeAt(list, section.element, i);
     });
     // While models resolve, show nothing rather than a wrong "nothing logged".
     hint.hidden = sections.size > 0 || index.loading();

@@ -3,7 +3,7 @@
  * `?` button's popover that lists them (a native popover: Escape and a click
  * outside close it).
  */
-import { h } from "./dom";
+import { h, listen } from "./dom";
 
 export interface KeyActions {
   /** Previous (-1) or next (+1) step. */
@@ -48,7 +48,8 @@ export function shortcuts(section: HTMLElement, id: string, actions: KeyActions,
   const list = h("dl", "aw-keys");
   for (const [key, what] of SHORTCUTS) list.append(h("dt", "", key), h("dd", "", what));
   popover.append(list);
-  section.addEventListener(
+  listen(
+    section,
     "keydown",
     (event) => {
       const { key } = event;
@@ -63,7 +64,7 @@ export function shortcuts(section: HTMLElement, id: string, actions: KeyActions,
       event.preventDefault();
       event.stopPropagation();
     },
-    { signal },
+    signal,
   );
   return [button, popover];
 }

@@ -7,14 +7,14 @@
  * a single colorbar. Run names are text in legends and captions, never markup.
  */
 import { type ClipAnalysis, analysisOf } from "./analysis";
-import { h } from "./dom";
+import { h, listen } from "./dom";
 import type { ClipEntry } from "./models";
 import { PlotView, clamp } from "./plot";
 import { ColorbarView, SpectrogramView } from "./spectrogram";
 import type { SpectrumView } from "./spectrum";
 import type { ResizeHub, ViewContext } from "./view";
+import { envelope, FULL_SCALE } from "./waveform";
 
-const FULL_SCALE = 32767;
 /** Opacity of an envelope's body; its outline is opaque. */
 const FILL_ALPHA = 0.3;
 
@@ -37,7 +37,7 @@ export function runClips(ctx: ViewContext, own: ClipEntry): RunClip[] {
   }
   const { runs } = ctx;
   return [...best.values()]
-    .sort((a, b) => runs.order(a.run) - runs.order(b.run) || (a.run < b.run ? -1 : a.run > b.run ? 1 : 0))
+    .sort((a, b) => runs.compare(a.run, b.run))
     .map((entry) => ({ run: entry.run, color: runs.color(entry.run), entry }));
 }
 
@@ -79,13 +79,14 @@ class RunWaveforms extends PlotView {
     this.element.style.setProperty("--aw-lanes", String(Math.min(4, this.lanes)));
     this.element.title = "Click to seek";
     this.element.append(this.played);
-    this.canvas.addEventListener(
+    listen(
+      this.canvas,
       "click",
       (event) => {
         const rect = this.canvas.getBoundingClientRect();
         if (rect.width > 0) onSeek(clamp((event.clientX - rect.left) / rect.width, 0, 1) * this.longest);
       },
-      { signal },
+      signal,
     );
   }
 
@@ -104,30 +105,20 @@ class RunWaveforms extends PlotView {
       ctx.globalAlpha = outline ? 1 : FILL_ALPHA;
       for (const { waveform, color, entry } of this.runs) {
         if (!waveform) continue;
-        const [channels = 0, buckets = 0] = waveform.shape;
+        const channels = waveform.shape[0] ?? 0;
         const span = Math.ceil(this.longest > 0 ? (width * entry.meta.duration) / this.longest : width);
         ctx.fillStyle = color || c.colors.fg;
         for (let ch = 0; ch < Math.min(channels, this.lanes); ch++) {
           const mid = lane * (ch + 0.5);
           const half = Math.max(1, lane / 2 - 1);
-          for (let x = 0; x < span; x++) {
-            const b0 = Math.floor((x * buckets) / span);
-            const b1 = Math.max(b0 + 1, Math.floor(((x + 1) * buckets) / span));
-            let lo = FULL_SCALE;
-            let hi = -FULL_SCALE;
-            for (let b = b0; b < b1 && b < buckets; b++) {
-              const i = (ch * buckets + b) * 2;
-              lo = Math.min(lo, waveform.data[i] as number);
-              hi = Math.max(hi, waveform.data[i + 1] as number);
-            }
-            if (hi < lo) continue;
+          envelope(waveform, ch, span, (x, lo, hi) => {
             const top = Math.round(mid - (hi / FULL_SCALE) * half);
             const bottom = Math.max(top + 1, Math.round(mid - (lo / FULL_SCALE) * half));
             if (outline) {
               ctx.fillRect(x, top, 1, 1);
               ctx.fillRect(x, bottom - 1, 1, 1);
             } else ctx.fillRect(x, top, 1, bottom - top);
-          }
+          });
         }
       }
     }

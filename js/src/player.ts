@@ -4,9 +4,10 @@
  * Analyze dialog's) that act on and follow the same element. Play and
  * download first ask `need`, so that audio not yet in the page is fetched first.
  */
-import { h } from "./dom";
-import { seekText } from "./format";
+import { h, listen } from "./dom";
+import { showSeek } from "./format";
 import { type IconName, setIcon } from "./icons";
+import { clamp } from "./plot";
 
 const SKIP_SECONDS = 5;
 
@@ -26,6 +27,19 @@ export function button(className: string, label: string, name: IconName): HTMLBu
   const b = h("button", `aw-btn ${className}`, null, { type: "button", "aria-label": label, title: label });
   setIcon(b, name);
   return b;
+}
+
+/** Give an icon button another label (its accessible name and tooltip) and icon. */
+export function relabel(b: HTMLElement, label: string, name: IconName): void {
+  b.setAttribute("aria-label", label);
+  b.title = label;
+  setIcon(b, name);
+}
+
+/** Show a play button as Play or, while `playing`, Pause (touched only when that changes). */
+export function showPlaying(b: HTMLElement, playing: boolean): void {
+  const label = playing ? "Pause" : "Play";
+  if (b.getAttribute("aria-label") !== label) relabel(b, label, playing ? "pause" : "play");
 }
 
 function range(className: string, label: string, max: number, step: string): HTMLInputElement {
@@ -80,39 +94,54 @@ export class PlayerControls {
     this.element = h("div", "aw-controls");
     this.element.append(transport, extra);
 
-    const on = (target: EventTarget, type: string, handler: (event: Event) => void): void =>
-      target.addEventListener(type, handler, { signal });
-    on(download, "click", (event) => {
-      if (!this.need(() => download.click())) event.preventDefault();
-    });
-    on(play, "click", () => this.toggle());
-    on(back, "click", () => this.seekTo(audio.currentTime - SKIP_SECONDS));
-    on(forward, "click", () => this.seekTo(audio.currentTime + SKIP_SECONDS));
-    on(this.seek, "input", () => this.seekTo(Number(this.seek.value)));
-    on(this.muteButton, "click", () => {
-      audio.muted = !audio.muted;
-    });
-    on(this.volume, "input", () => {
-      audio.volume = Number(this.volume.value);
-      if (audio.volume > 0 && audio.muted) audio.muted = false;
-    });
-    on(audio, "play", () => {
-      this.syncPlaying();
-      this.startLoop();
-    });
-    on(audio, "pause", () => {
+    listen(
+      download,
+      "click",
+      (event) => {
+        if (!this.need(() => download.click())) event.preventDefault();
+      },
+      signal,
+    );
+    listen(play, "click", () => this.toggle(), signal);
+    listen(back, "click", () => this.seekTo(audio.currentTime - SKIP_SECONDS), signal);
+    listen(forward, "click", () => this.seekTo(audio.currentTime + SKIP_SECONDS), signal);
+    listen(this.seek, "input", () => this.seekTo(Number(this.seek.value)), signal);
+    listen(
+      this.muteButton,
+      "click",
+      () => {
+        audio.muted = !audio.muted;
+      },
+      signal,
+    );
+    listen(
+      this.volume,
+      "input",
+      () => {
+        audio.volume = Number(this.volume.value);
+        if (audio.volume > 0 && audio.muted) audio.muted = false;
+      },
+      signal,
+    );
+    listen(
+      audio,
+      "play",
+      () => {
+        this.syncPlaying();
+        this.startLoop();
+      },
+      signal,
+    );
+    const stopped = (): void => {
       this.syncPlaying();
       this.stopLoop();
       this.update();
-    });
-    on(audio, "ended", () => {
-      this.syncPlaying();
-      this.stopLoop();
-      this.update();
-    });
-    on(audio, "volumechange", () => this.syncVolume());
-    for (const type of ["timeupdate", "seeked", "durationchange", "loadedmetadata"]) {
-      on(audio, type, () => this.update());
+    };
+    listen(audio, "pause", stopped, signal);
+    listen(audio, "ended", stopped, signal);
+    listen(audio, "volumechange", () => this.syncVolume(), signal);
+    for (const type of ["timeupdate", "seeked", "durationchange", "loadedmetadata"] as const) {
+      listen(audio, type, () => this.update(), signal);
     }
     this.syncPlaying();
     this.syncVolume();
@@ -129,7 +158,7 @@ export class PlayerControls {
   mirror(signal: AbortSignal): [HTMLButtonElement, HTMLSpanElement] {
     const play = button("aw-play", "Play", "play");
     const time = h("span", "aw-time");
-    play.addEventListener("click", () => this.toggle(), { signal });
+    listen(play, "click", () => this.toggle(), signal);
     this.playButtons.push(play);
     this.times.push(time);
     signal.addEventListener("abort", () => {
@@ -141,7 +170,7 @@ export class PlayerControls {
   }
 
   seekTo(seconds: number): void {
-    const t = Math.min(this.duration(), Math.max(0, Number.isFinite(seconds) ? seconds : 0));
+    const t = clamp(Number.isFinite(seconds) ? seconds : 0, 0, this.duration());
     this.audio.currentTime = t;
     this.update(t);
   }
@@ -183,31 +212,20 @@ export class PlayerControls {
   update(at?: number): void {
     const duration = this.duration();
     const t = at ?? this.audio.currentTime;
-    if (this.seek.max !== String(duration)) this.seek.max = String(duration);
-    this.seek.value = String(t);
-    const text = seekText(this.seek, t, duration);
+    const text = showSeek(this.seek, t, duration);
     for (const time of this.times) time.textContent = text;
     this.onTime(t, duration);
   }
 
   private syncPlaying(): void {
     const playing = !this.audio.paused && !this.audio.ended;
-    const label = playing ? "Pause" : "Play";
-    for (const b of this.playButtons) {
-      if (b.getAttribute("aria-label") === label) continue;
-      b.setAttribute("aria-label", label);
-      b.title = label;
-      setIcon(b, playing ? "pause" : "play");
-    }
+    for (const b of this.playButtons) showPlaying(b, playing);
   }
 
   private syncVolume(): void {
-    const muted = this.audio.muted || this.audio.volume === 0;
-    const label = this.audio.muted ? "Unmute" : "Mute";
-    this.muteButton.setAttribute("aria-label", label);
-    this.muteButton.title = label;
-    setIcon(this.muteButton, muted ? "muted" : "volume");
-    this.volume.value = String(this.audio.volume);
+    const { muted, volume } = this.audio;
+    relabel(this.muteButton, muted ? "Unmute" : "Mute", muted || volume === 0 ? "muted" : "volume");
+    this.volume.value = String(volume);
   }
 
   private startLoop(): void {

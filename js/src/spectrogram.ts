@@ -6,7 +6,7 @@
  * `ColorbarView` (the scale is the same for every clip).
  */
 import type { SpectrumData } from "./analysis";
-import { h } from "./dom";
+import { h, listen } from "./dom";
 import { PlotView, clamp, colormap, frequencyTicks, hzLabel, labelsX, magma, signed, timeAxis } from "./plot";
 import type { ResizeHub } from "./view";
 
@@ -18,6 +18,9 @@ const BAR_WIDTH = 10;
 /** Widest image kept in memory: longer clips show the max over neighbouring frames. */
 const MAX_COLUMNS = 4096;
 const SCALE_LABEL = "\u2212120 to 0 dB";
+
+/** A colorbar label: `−20`, and `0 dB` at the top of the scale. */
+const scaleLabel = (db: number): string => signed(db) + (db === SCALE_HI ? " dB" : "");
 
 export class SpectrogramView extends PlotView {
   private readonly playhead = h("div", "aw-playhead");
@@ -37,13 +40,14 @@ export class SpectrogramView extends PlotView {
     super("aw-spectrogram", `${label}, ${SCALE_LABEL}`, [40, 8, colorbar ? 56 : 8, 20], resize);
     this.element.title = "Click to seek";
     this.element.append(this.playhead);
-    this.canvas.addEventListener(
+    listen(
+      this.canvas,
       "click",
       (event) => {
         const { x, w } = this.plot;
         if (w > 0) onSeek(clamp((event.clientX - this.canvas.getBoundingClientRect().left - x) / w, 0, 1));
       },
-      { signal },
+      signal,
     );
   }
 
@@ -105,7 +109,7 @@ export class SpectrogramView extends PlotView {
     ctx.textAlign = "left";
     for (let db = SCALE_HI; db >= SCALE_LO; db -= 20) {
       const ty = clamp(y + ((SCALE_HI - db) / (SCALE_HI - SCALE_LO)) * height, y + 5, y + height - 5);
-      ctx.fillText(signed(db) + (db === SCALE_HI ? " dB" : ""), bx + BAR_WIDTH + 3, ty);
+      ctx.fillText(scaleLabel(db), bx + BAR_WIDTH + 3, ty);
     }
   }
 
@@ -165,7 +169,7 @@ export class ColorbarView extends PlotView {
     ctx.fillStyle = colors.muted;
     const labels = [];
     for (let db = SCALE_LO; db <= SCALE_HI; db += 20) {
-      labels.push({ x: x + ((db - SCALE_LO) / (SCALE_HI - SCALE_LO)) * w, text: signed(db) + (db === SCALE_HI ? " dB" : "") });
+      labels.push({ x: x + ((db - SCALE_LO) / (SCALE_HI - SCALE_LO)) * w, text: scaleLabel(db) });
     }
     labelsX(ctx, labels, y + height + 2, 0, c.width);
   }

@@ -22,6 +22,11 @@ export class RunTable {
   color(run: string): string {
     return this.runs.get(run)?.color ?? "";
   }
+
+  /** Compares two runs for sorting: by `order`, then by name. */
+  compare(a: string, b: string): number {
+    return this.order(a) - this.order(b) || (a < b ? -1 : a > b ? 1 : 0);
+  }
 }
 
 /** Anything that plays: an audio element or a group's compare transport. */

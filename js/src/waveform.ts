@@ -1,9 +1,37 @@
 /** The card's mini waveform: min/max peaks on a canvas, a played-progress overlay, click to seek. */
 import type { DecodedArray } from "./codecs";
-import { h } from "./dom";
+import { h, listen } from "./dom";
+import { clamp } from "./plot";
 import type { ResizeHub } from "./view";
 
-const FULL_SCALE = 32767;
+export const FULL_SCALE = 32767;
+
+/**
+ * Channel `channel` of `(channels, buckets, 2)` min/max `peaks` across `width`
+ * columns: `column(x, lo, hi)` for each column that holds a bucket.
+ */
+export function envelope(
+  peaks: DecodedArray,
+  channel: number,
+  width: number,
+  column: (x: number, lo: number, hi: number) => void,
+): void {
+  const buckets = peaks.shape[1] ?? 0;
+  const data = peaks.data;
+  for (let x = 0; x < width; x++) {
+    const b0 = Math.floor((x * buckets) / width);
+    const b1 = Math.max(b0 + 1, Math.floor(((x + 1) * buckets) / width));
+    let lo = FULL_SCALE;
+    let hi = -FULL_SCALE;
+    for (let b = b0; b < b1 && b < buckets; b++) {
+      const i = (channel * buckets + b) * 2;
+      lo = Math.min(lo, data[i] as number);
+      hi = Math.max(hi, data[i + 1] as number);
+    }
+    if (hi < lo) continue;
+    column(x, lo, hi);
+  }
+}
 
 export class Waveform {
   readonly element: HTMLDivElement;
@@ -27,13 +55,14 @@ export class Waveform {
     this.canvas = h("canvas", "aw-wave-canvas", null, { "aria-hidden": "true" });
     this.played = h("div", "aw-wave-played");
     this.element.append(this.canvas, this.played);
-    this.element.addEventListener(
+    listen(
+      this.element,
       "click",
       (event) => {
         const rect = this.element.getBoundingClientRect();
-        if (rect.width > 0) onSeek(Math.min(1, Math.max(0, (event.clientX - rect.left) / rect.width)));
+        if (rect.width > 0) onSeek(clamp((event.clientX - rect.left) / rect.width, 0, 1));
       },
-      { signal },
+      signal,
     );
     resize.observe(this.canvas, () => {
       this.cssWidth = this.canvas.clientWidth;
@@ -56,7 +85,7 @@ export class Waveform {
 
   /** Fraction of the clip already played (0..1). */
   setProgress(fraction: number): void {
-    const f = Number.isFinite(fraction) ? Math.min(1, Math.max(0, fraction)) : 0;
+    const f = Number.isFinite(fraction) ? clamp(fraction, 0, 1) : 0;
     this.played.style.width = `${(f * 100).toFixed(3)}%`;
   }
 
@@ -72,31 +101,20 @@ export class Waveform {
     if (canvas.height !== height) canvas.height = height;
     ctx.clearRect(0, 0, width, height);
     if (!this.peaks) return;
-    const [channels = 0, buckets = 0] = this.peaks.shape;
+    const peaks = this.peaks;
+    const [channels = 0, buckets = 0] = peaks.shape;
     if (channels === 0 || buckets === 0) return;
-    const data = this.peaks.data;
     ctx.fillStyle = this.color || getComputedStyle(canvas).color;
     const lane = height / channels;
     ctx.beginPath();
     for (let c = 0; c < channels; c++) {
       const mid = lane * (c + 0.5);
       const half = Math.max(1, lane / 2 - dpr);
-      const base = c * buckets;
-      for (let x = 0; x < width; x++) {
-        const b0 = Math.floor((x * buckets) / width);
-        const b1 = Math.max(b0 + 1, Math.floor(((x + 1) * buckets) / width));
-        let lo = FULL_SCALE;
-        let hi = -FULL_SCALE;
-        for (let b = b0; b < b1 && b < buckets; b++) {
-          const i = (base + b) * 2;
-          lo = Math.min(lo, data[i] as number);
-          hi = Math.max(hi, data[i + 1] as number);
-        }
-        if (hi < lo) continue;
+      envelope(peaks, c, width, (x, lo, hi) => {
         const top = mid - (hi / FULL_SCALE) * half;
         const bottom = mid - (lo / FULL_SCALE) * half;
         ctx.rect(x, top, 1, Math.max(dpr, bottom - top));
-      }
+      });
     }
     ctx.fill();
   }
