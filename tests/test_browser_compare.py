@@ -276,6 +276,40 @@ def test_waveform_click_seeks_the_transport_and_step_change_keeps_position(cmp: 
     assert c.h.js("() => harness.audio.decodes") == 6
 
 
+def test_analyze_follows_and_seeks_the_transport_in_compare_mode(cmp: Compare) -> None:
+    """In Compare mode the group's transport plays: the Analyze view of a card follows it,
+    and a click on its spectrogram seeks the transport (not the card's silent player)."""
+    c = cmp
+    c.turn_on()
+    c.play()
+    c.wait_position(0.3)
+    card = c.h.card(GROUP, "bigger-model")
+    card.get_by_role("button", name="Analyze").click()
+    dialog = c.page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    fps = SR / round(SR / 30)  # the spectrum's hop is the nearest whole sample to 1/30 s
+    frame = dialog.locator("canvas[data-frame]")
+    # the spectrum frame is the transport's position, and moves on with it
+    first = int(frame.get_attribute("data-frame"))
+    c.page.wait_for_function(
+        "([c, f]) => Number(c.dataset.frame) > f + 3", arg=[frame.element_handle(), first]
+    )
+    got = c.h.js(
+        """() => [Number(document.querySelector('.aw-compare').dataset.position),
+                  Number(document.querySelector('dialog canvas[data-frame]').dataset.frame)]"""
+    )
+    assert got[1] == pytest.approx(got[0] * fps, abs=3)
+    assert card.locator("audio").evaluate("a => a.paused")  # the card's own player stays silent
+    # a click at 80 % of the spectrogram seeks the transport there
+    dialog.get_by_role("tab", name="Spectrogram").click()
+    canvas = dialog.get_by_role("tabpanel").locator("canvas")
+    c.page.wait_for_function("c => c.width > 0", arg=canvas.element_handle())
+    box = canvas.bounding_box()
+    c.page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.5)
+    assert 0.7 * 3.0 < c.position() < 0.9 * 3.0
+    assert card.locator("audio").evaluate("a => a.currentTime") == 0
+
+
 def test_compare_off_restores_the_card_players(cmp: Compare) -> None:
     c = cmp
     c.turn_on()

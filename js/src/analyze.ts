@@ -60,7 +60,9 @@ export class AnalyzeDialog {
   constructor(
     private readonly entry: ClipEntry,
     color: string,
-    private readonly player: PlayerControls,
+    player: PlayerControls,
+    /** Seek to a time of the clip: the card's player, or in Compare mode the group's transport. */
+    private readonly seekTo: (seconds: number) => void,
     private readonly ctx: ViewContext,
     tab: number,
     private readonly onClose: (tab: number) => void,
@@ -107,7 +109,7 @@ export class AnalyzeDialog {
     Object.assign(dialog, { awAnalysis: () => data });
     const pending = pendingIn(entry.model, "arrays"); // a saved report still reading its page
     const nyquist = meta.sample_rate / 2;
-    const seek = (fraction: number): void => player.seekTo(fraction * player.duration());
+    const seek = (fraction: number): void => this.seekTo(fraction * player.duration());
     if (data.spectrum) {
       this.spectrum = new SpectrumView(data.spectrum, nyquist, color, resize);
       this.spectrogram = new SpectrogramView(data.spectrum, meta.duration, nyquist, resize, signal, seek);
@@ -249,7 +251,7 @@ export class AnalyzeDialog {
       if (token !== this.runsToken || !this.unfollow || this.disposed) return;
       this.building = null;
       this.overlay?.dispose();
-      const seek = (seconds: number): void => this.player.seekTo(seconds);
+      const seek = (seconds: number): void => this.seekTo(seconds);
       this.overlay = new RunOverlay(key, runs, this.panels, this.spectrum, this.ctx.resize, seek);
       this.overlay.setTime(this.seconds);
     });

@@ -389,8 +389,13 @@ export class Card {
 
   /** Show a playhead that is not this card's own (the Compare transport's), or, with null, its own again. */
   showTime(seconds: number | null): void {
+    const duration = this.entry.meta.duration;
     if (seconds === null) this.player.update();
-    else this.waveform.setProgress(this.entry.meta.duration > 0 ? seconds / this.entry.meta.duration : 0);
+    else {
+      // the Analyze dialog follows the transport too
+      this.waveform.setProgress(duration > 0 ? seconds / duration : 0);
+      this.dialog?.setTime(seconds, duration);
+    }
   }
 
   private flag(name: string, on: boolean): void {
@@ -407,7 +412,9 @@ export class Card {
     void arraysReady(this.entry.model).then(() => {
       this.inflating = false;
       if (this.controller.signal.aborted) return;
-      this.dialog = new AnalyzeDialog(this.entry, this.color, this.player, this.ctx, this.tab, (tab) => {
+      // In Compare mode a seek in the dialog moves the group's transport, as the card's waveform does.
+      const seek = (t: number): void => (this.seekOverride ? this.seekOverride(t) : this.player.seekTo(t));
+      this.dialog = new AnalyzeDialog(this.entry, this.color, this.player, seek, this.ctx, this.tab, (tab) => {
         this.tab = tab;
         this.dialog = null;
         this.analyzeButton.focus();
