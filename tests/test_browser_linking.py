@@ -266,7 +266,7 @@ def test_fullscreen_keys_and_escape(steps: Steps) -> None:
     box = section.bounding_box()
     assert box["width"] >= 1199  # the whole viewport
     assert box["height"] >= 899
-    # ← / →: steps; 1–9: runs; Space: play/pause the selected card.
+    # ← / →: steps; 1–9: runs; Space: play/pause the selected card (or the focused one's).
     s.page.keyboard.press("ArrowLeft")
     s.page.wait_for_function("() => harness.panel.get('_linked_step') === 200")
     s.page.keyboard.press("2")
@@ -277,6 +277,15 @@ def test_fullscreen_keys_and_escape(steps: Steps) -> None:
     expect(card.get_by_role("button", name="Pause")).to_have_count(1)
     s.page.keyboard.press(" ")
     expect(card.get_by_role("button", name="Play")).to_have_count(1)
+    # Space on a card's own seek slider plays that card, not the selected one.
+    other = s.h.card("a", "baseline")
+    other.get_by_label("Seek").focus()
+    s.page.keyboard.press(" ")
+    expect(other.get_by_role("button", name="Pause")).to_have_count(1)
+    expect(card.get_by_role("button", name="Play")).to_have_count(1)
+    s.page.keyboard.press(" ")
+    expect(other.get_by_role("button", name="Play")).to_have_count(1)
+    section.focus()
     s.page.keyboard.press("9")  # no ninth run: nothing changes
     assert s.trait("selected_run") == "bigger-model"
     s.page.keyboard.press("Escape")

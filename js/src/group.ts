@@ -128,7 +128,10 @@ export class GroupSection {
           const step = this.steps[this.steps.indexOf(this.step) + delta];
           if (step !== undefined) this.moveTo(step, false);
         },
-        toggle: () => (this.compare ? this.compare.toggle() : this.selected?.toggle()),
+        toggle: (from) =>
+          this.compare
+            ? this.compare.toggle()
+            : (this.order.find((c) => from instanceof Node && c.element.contains(from)) ?? this.selected)?.toggle(),
         select: (n) => {
           const runs = [...new Set(this.order.map((c) => c.entry.run))];
           runs.sort((a, b) => ctx.runs.order(a) - ctx.runs.order(b));

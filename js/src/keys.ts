@@ -8,8 +8,11 @@ import { h, listen } from "./dom";
 export interface KeyActions {
   /** Previous (-1) or next (+1) step. */
   step(delta: number): void;
-  /** Play or pause the selected card (or, in Compare mode, the group's transport). */
-  toggle(): void;
+  /**
+   * Play or pause the card that holds `from` (a focused seek or volume slider),
+   * else the selected card; in Compare mode, the group's transport.
+   */
+  toggle(from: EventTarget | null): void;
   /** Select the n-th run (1-based) of the group. */
   select(n: number): void;
   /** Leave fullscreen; false if it was not fullscreen. */
@@ -56,7 +59,7 @@ export function shortcuts(section: HTMLElement, id: string, actions: KeyActions,
       if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
       if (event.target instanceof Element && ownsKey(event.target, key)) return;
       if (key === "ArrowLeft" || key === "ArrowRight") actions.step(key === "ArrowLeft" ? -1 : 1);
-      else if (key === " ") actions.toggle();
+      else if (key === " ") actions.toggle(event.target);
       else if (/^[1-9]$/.test(key)) actions.select(Number(key));
       else if (key === "?") popover.togglePopover?.();
       // An open popover takes Escape for itself (the browser closes it).
