@@ -407,6 +407,31 @@ def test_spectrum_frame_follows_a_seek_while_paused(analyze: Analyze) -> None:
     assert dialog.locator(".aw-time").text_content() == "0:00.5 / 0:03.0"
 
 
+def test_the_dialogs_seek_slider_seeks_from_the_keyboard(analyze: Analyze) -> None:
+    """The dialog is modal (the card's own slider is out of reach): its header has a Seek
+    slider of its own, on the same player."""
+    a = analyze
+    fps = a.fps()
+    a.wait_metadata()
+    dialog = a.open()
+    seek = dialog.get_by_label("Seek", exact=True)
+    expect(seek).to_have_attribute("aria-valuetext", "0:00.0 of 0:03.0")
+    seek.focus()
+    seek.press("PageUp")  # a tenth of the clip
+    t = a.audio().evaluate("a => a.currentTime")
+    assert t == pytest.approx(0.3, abs=0.01)
+    expect(dialog.locator("canvas[data-frame]")).to_have_attribute(
+        "data-frame", str(round(t * fps))
+    )
+    expect(seek).to_have_attribute("aria-valuetext", "0:00.3 of 0:03.0")
+    assert dialog.locator(".aw-time").text_content() == "0:00.3 / 0:03.0"
+    seek.press("End")
+    assert a.audio().evaluate("a => a.currentTime") == pytest.approx(3.0, abs=0.01)
+    # the card's player moving moves the dialog's slider
+    a.audio().evaluate("a => { a.currentTime = 1.5; }")
+    expect(seek).to_have_attribute("aria-valuetext", "0:01.5 of 0:03.0")
+
+
 @pytest.mark.parametrize("tab", ["Waveform", "Spectrogram"])
 def test_click_seeks_the_cards_audio(analyze: Analyze, tab: str) -> None:
     a = analyze

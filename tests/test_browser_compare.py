@@ -300,6 +300,13 @@ def test_analyze_follows_and_seeks_the_transport_in_compare_mode(cmp: Compare) -
     )
     assert got[1] == pytest.approx(got[0] * fps, abs=3)
     assert card.locator("audio").evaluate("a => a.paused")  # the card's own player stays silent
+    # the dialog's own Seek slider shows and seeks the transport too
+    seek = dialog.get_by_label("Seek", exact=True)
+    assert float(seek.input_value()) == pytest.approx(c.position(), abs=0.2)
+    c.transport().get_by_role("button", name="Pause").evaluate("b => b.click()")
+    seek.focus()
+    seek.press("Home")
+    assert c.position() == pytest.approx(0, abs=0.01)
     # a click at 80 % of the spectrogram seeks the transport there
     dialog.get_by_role("tab", name="Spectrogram").click()
     canvas = dialog.get_by_role("tabpanel").locator("canvas")

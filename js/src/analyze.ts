@@ -4,9 +4,10 @@
  * "All runs" switch that overlays every run's clip at the card's step
  * (see overlays.ts). The switch is this dialog's own state, off at first.
  *
- * The card's own player is the clock: the card calls `setTime` from its
- * playhead loop and after every seek; the header's play/pause button and time
- * mirror the card's player, and click-to-seek acts on the card's audio. The
+ * The card's own player is the clock (in Compare mode, the group's transport):
+ * the card calls `setTime` from its playhead loop and after every seek. The
+ * header's play/pause button mirrors the card's player; its seek slider and
+ * time follow `setTime`, and they and click-to-seek seek through the card. The
  * dialog runs no animation frames of its own; `dispose` removes every
  * listener, observer and timer it added.
  */
@@ -15,7 +16,8 @@ import { analysisOf } from "./analysis";
 import { h, listen, setRunVar } from "./dom";
 import { arraysReady, type ClipEntry, forgetArrays, ListenerSet, pendingIn } from "./models";
 import { RunOverlay, runClips, runsKey } from "./overlays";
-import { button, type PlayerControls } from "./player";
+import { showSeek } from "./format";
+import { button, type PlayerControls, range } from "./player";
 import { SpectrogramView } from "./spectrogram";
 import { SpectrumView } from "./spectrum";
 import { statsTable } from "./stats";
@@ -44,6 +46,9 @@ export class AnalyzeDialog {
   private readonly spectrogram: SpectrogramView | null = null;
   private readonly waveform: Waveform | null = null;
   private readonly allRuns: HTMLButtonElement;
+  /** The header's seek slider and time: keyboard seeking inside the modal dialog. */
+  private readonly seek: HTMLInputElement;
+  private readonly time = h("span", "aw-time");
   private overlay: RunOverlay | null = null;
   /** While "All runs" is on: stops following the view's clips and runs. */
   private unfollow: (() => void) | null = null;
@@ -84,11 +89,12 @@ export class AnalyzeDialog {
     const close = button("aw-close", "Close", "close");
     const head = h("div", "aw-dialog-head");
     head.append(title, close);
-    // The tabs, then the card player's play/pause and time (they wrap below on narrow screens).
+    // The tabs, then the card player's play/pause, seek and time (they wrap below on narrow screens).
     const bar = h("div", "aw-dialog-bar");
     const tablist = h("div", "aw-tabs", null, { role: "tablist", "aria-label": "Analysis" });
     this.allRuns = h("button", "aw-switch", "All runs", { type: "button", role: "switch", "aria-checked": "false" });
-    bar.append(tablist, this.allRuns, ...player.mirror(signal));
+    this.seek = range("aw-seek", "Seek", meta.duration, "0.01");
+    bar.append(tablist, this.allRuns, player.mirror(signal), this.seek, this.time);
     const body = h("div", "aw-dialog-body");
     TABS.forEach((name, i) => {
       const tabId = `${id}-tab-${i}`;
@@ -132,6 +138,7 @@ export class AnalyzeDialog {
     this.setColor(color);
 
     listen(close, "click", () => this.close(), signal);
+    listen(this.seek, "input", () => this.seekTo(Number(this.seek.value)), signal);
     listen(this.allRuns, "click", () => this.showRuns(!this.overlay), signal);
     listen(
       tablist,
@@ -189,6 +196,7 @@ export class AnalyzeDialog {
     if (this.disposed) return;
     const fraction = duration > 0 ? seconds / duration : 0;
     this.seconds = seconds;
+    this.time.textContent = showSeek(this.seek, seconds, duration);
     this.overlay?.setTime(seconds);
     this.spectrum?.setTime(seconds);
     this.spectrogram?.setProgress(fraction);

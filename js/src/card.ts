@@ -68,6 +68,8 @@ export class Card {
   private matchGain: number | null = null;
   /** Set in Compare mode: the waveform seeks the group's transport (seconds) instead of this card's player. */
   seekOverride: ((seconds: number) => void) | null = null;
+  /** In Compare mode, the transport's position last shown (null outside Compare mode). */
+  private compareTime: number | null = null;
 
   constructor(
     public entry: ClipEntry,
@@ -390,6 +392,7 @@ export class Card {
   /** Show a playhead that is not this card's own (the Compare transport's), or, with null, its own again. */
   showTime(seconds: number | null): void {
     const duration = this.entry.meta.duration;
+    this.compareTime = seconds;
     if (seconds === null) this.player.update();
     else {
       // the Analyze dialog follows the transport too
@@ -421,7 +424,8 @@ export class Card {
       });
       this.element.append(this.dialog.element);
       this.dialog.open();
-      this.player.update();
+      if (this.compareTime === null) this.player.update();
+      else this.showTime(this.compareTime);
     });
   }
 

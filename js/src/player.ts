@@ -1,7 +1,7 @@
 /**
  * Player controls for one audio element: play/pause, seek, skip ±5 s, volume,
- * mute, download. `mirror` adds another play button and time readout (the
- * Analyze dialog's) that act on and follow the same element. Play and
+ * mute, download. `mirror` adds another play button (the Analyze dialog's)
+ * that acts on and follows the same element. Play and
  * download first ask `need`, so that audio not yet in the page is fetched first.
  */
 import { h, listen } from "./dom";
@@ -42,7 +42,7 @@ export function showPlaying(b: HTMLElement, playing: boolean): void {
   if (b.getAttribute("aria-label") !== label) relabel(b, label, playing ? "pause" : "play");
 }
 
-function range(className: string, label: string, max: number, step: string): HTMLInputElement {
+export function range(className: string, label: string, max: number, step: string): HTMLInputElement {
   return h("input", className, null, { type: "range", "aria-label": label, min: "0", max: String(max), step, value: "0" });
 }
 
@@ -51,7 +51,7 @@ export class PlayerControls {
   private readonly audio: HTMLAudioElement;
   /** The card's play button first, then mirrors. */
   private readonly playButtons: HTMLButtonElement[];
-  private readonly times: HTMLSpanElement[];
+  private readonly time: HTMLSpanElement;
   private readonly muteButton: HTMLButtonElement;
   private readonly seek: HTMLInputElement;
   private readonly volume: HTMLInputElement;
@@ -74,7 +74,7 @@ export class PlayerControls {
     const forward = button("aw-skip-forward", "Skip forward 5 seconds", "forward");
     this.seek = range("aw-seek", "Seek", options.duration, "0.01");
     const time = h("span", "aw-time");
-    this.times = [time];
+    this.time = time;
     this.muteButton = button("aw-mute", "Mute", "volume");
     this.volume = range("aw-volume", "Volume", 1, "0.05");
     this.volume.value = String(audio.volume);
@@ -155,19 +155,17 @@ export class PlayerControls {
   }
 
   /** Another play/pause button and time readout for this element, removed when `signal` aborts. */
-  mirror(signal: AbortSignal): [HTMLButtonElement, HTMLSpanElement] {
+  mirror(signal: AbortSignal): HTMLButtonElement {
     const play = button("aw-play", "Play", "play");
-    const time = h("span", "aw-time");
     listen(play, "click", () => this.toggle(), signal);
     this.playButtons.push(play);
-    this.times.push(time);
     signal.addEventListener("abort", () => {
       this.playButtons.splice(this.playButtons.indexOf(play), 1);
-      this.times.splice(this.times.indexOf(time), 1);
     });
     this.syncPlaying();
-    return [play, time];
+    return play;
   }
+
 
   seekTo(seconds: number): void {
     const t = clamp(Number.isFinite(seconds) ? seconds : 0, 0, this.duration());
@@ -213,7 +211,7 @@ export class PlayerControls {
     const duration = this.duration();
     const t = at ?? this.audio.currentTime;
     const text = showSeek(this.seek, t, duration);
-    for (const time of this.times) time.textContent = text;
+    this.time.textContent = text;
     this.onTime(t, duration);
   }
 
