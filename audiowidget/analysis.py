@@ -289,9 +289,14 @@ def _bucket_extremes(
         raise ValueError("cannot compute waveform peaks of an empty clip")
     if buckets < 1:
         raise ValueError(f"buckets must be at least 1, got {buckets}")
-    n = min(buckets, frames)
-    starts = (np.arange(n, dtype=np.int64) * frames) // n
+    starts = _bucket_starts(frames, buckets)
     return np.minimum.reduceat(x, starts, axis=0), np.maximum.reduceat(x, starts, axis=0)
+
+
+def _bucket_starts(length: int, buckets: int) -> npt.NDArray[np.int64]:
+    """Where each of ``min(buckets, length)`` equal slices of ``length`` items starts."""
+    n = min(buckets, length)
+    return (np.arange(n, dtype=np.int64) * length) // n
 
 
 def _quantize_peaks(lows: npt.NDArray[Any], highs: npt.NDArray[Any]) -> npt.NDArray[np.int16]:
@@ -308,8 +313,7 @@ def coarsen_peaks(peaks: npt.NDArray[np.int16], buckets: int) -> npt.NDArray[np.
         >>> coarsen_peaks(fine, 400).shape
         (1, 400, 2)
     """
-    n = min(buckets, peaks.shape[1])
-    starts = (np.arange(n, dtype=np.int64) * peaks.shape[1]) // n
+    starts = _bucket_starts(peaks.shape[1], buckets)
     lows = np.minimum.reduceat(peaks[..., 0], starts, axis=1)
     highs = np.maximum.reduceat(peaks[..., 1], starts, axis=1)
     return np.stack([lows, highs], axis=-1)
@@ -978,8 +982,7 @@ def _passes(
     blocks get a minimum and maximum per block, merged at the end.
     """
     frames, channels = x.shape
-    n = min(WAVEFORM_BUCKETS, frames)
-    starts = (np.arange(n, dtype=np.int64) * frames) // n
+    starts = _bucket_starts(frames, WAVEFORM_BUCKETS)
     window = max(1, min(frames, round(_WINDOW_S * sample_rate)))
     n_windows = frames // window
     energy = np.empty(n_windows)
