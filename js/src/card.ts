@@ -126,9 +126,7 @@ export class Card {
     this.expose();
 
     this.waveform = new Waveform(peaksOf(entry.model), color, ctx.resize, signal, (fraction) =>
-      this.seekOverride
-        ? this.seekOverride(fraction * meta.duration)
-        : this.player.seekTo(fraction * this.player.duration()),
+      this.seekTo(fraction * (this.seekOverride ? meta.duration : this.player.duration())),
     );
     this.player = new PlayerControls({
       audio: this.audio,
@@ -389,6 +387,12 @@ export class Card {
     this.audio.pause();
   }
 
+  /** Seek this card's player, or in Compare mode the group's transport (the waveform and the dialog both do). */
+  private seekTo(seconds: number): void {
+    if (this.seekOverride) this.seekOverride(seconds);
+    else this.player.seekTo(seconds);
+  }
+
   /** Show a playhead that is not this card's own (the Compare transport's), or, with null, its own again. */
   showTime(seconds: number | null): void {
     const duration = this.entry.meta.duration;
@@ -415,8 +419,7 @@ export class Card {
     void arraysReady(this.entry.model).then(() => {
       this.inflating = false;
       if (this.controller.signal.aborted) return;
-      // In Compare mode a seek in the dialog moves the group's transport, as the card's waveform does.
-      const seek = (t: number): void => (this.seekOverride ? this.seekOverride(t) : this.player.seekTo(t));
+      const seek = (t: number): void => this.seekTo(t);
       this.dialog = new AnalyzeDialog(this.entry, this.color, this.player, seek, this.ctx, this.tab, (tab) => {
         this.tab = tab;
         this.dialog = null;
