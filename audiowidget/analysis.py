@@ -67,6 +67,7 @@ __all__ = [
     "WAVEFORM_BUCKETS",
     "Analysis",
     "analyze",
+    "channel_weights",
     "coarsen_peaks",
     "integrated_loudness",
     "spectrum_frames",
@@ -814,8 +815,9 @@ def _k_filter(sample_rate: int) -> _KWeighting:
 def integrated_loudness(samples: npt.ArrayLike, sample_rate: int) -> float | None:
     """Integrated loudness in LUFS by ITU-R BS.1770-4; ``None`` below 400 ms.
 
-    Channel weights follow the standard's L, R, C, Ls, Rs order: 1.0, 1.0,
-    1.0, 1.41, 1.41 (1.0 for any further channel). Silence gives ``-inf``.
+    Each channel counts with its BS.1770 weight by the layout its count
+    implies (see :func:`channel_weights`): surrounds 1.41, the LFE channel
+    of 5.1 and 7.1 not at all. Silence gives ``-inf``.
 
     Examples:
         >>> import numpy as np
@@ -867,6 +869,38 @@ def _gated_loudness(y: npt.NDArray[Any], sample_rate: int) -> float:
     return _gate(energy, frames, sample_rate)
 
 
+def channel_weights(channels: int) -> Float64Array:
+    """BS.1770-4 loudness weights of ``channels`` channels in their usual order.
+
+    A clip carries no speaker positions, so the count stands for the layout:
+    the channel orders of WAV and FLAC files, and the default channel map of
+    libebur128, the reference meter. Surround channels (60-120 degrees off
+    centre) weigh 1.41, the low-frequency effects channel (LFE) is left out as
+    the standard asks, and every other channel weighs 1.0.
+
+    ========  ==========================  =====================================
+    channels  layout                      weights
+    ========  ==========================  =====================================
+    1-3       mono; L R; L R C            1.0 each
+    4         quad: L R Ls Rs             1.0 1.0 1.41 1.41
+    5         5.0: L R C Ls Rs            1.0 1.0 1.0 1.41 1.41
+    6         5.1: L R C LFE Ls Rs        1.0 1.0 1.0 0 1.41 1.41
+    8         7.1: L R C LFE Lb Rb Ls Rs  1.0 1.0 1.0 0 1.0 1.0 1.41 1.41
+    other     unknown                     1.0 each
+    ========  ==========================  =====================================
+
+    Examples:
+        >>> channel_weights(6).tolist()
+        [1.0, 1.0, 1.0, 0.0, 1.41, 1.41]
+    """
+    weights = np.ones(channels)
+    surround = {4: [2, 3], 5: [3, 4], 6: [4, 5], 8: [6, 7]}.get(channels, [])
+    weights[surround] = 1.41
+    if channels in (6, 8):
+        weights[3] = 0.0  # LFE
+    return weights
+
+
 def _loudness_blocks(frames: int, sample_rate: int) -> int:
     # as pyloudnorm: a last block that would end past the clip keeps its missing part silent
     return round((frames / sample_rate - 0.4) / 0.1) + 1
@@ -883,9 +917,7 @@ def _gate(energy: npt.NDArray[np.float64], frames: int, sample_rate: int) -> flo
     used = min(len(segments), len(energy))
     segments[:used] = energy[:used]
     z = (segments[:-3] + segments[1:-2] + segments[2:-1] + segments[3:]) / (0.4 * sample_rate)
-    weights = np.ones(channels)
-    weights[3:5] = 1.41
-    power = z @ weights
+    power = z @ channel_weights(channels)
     with np.errstate(divide="ignore"):
         levels = -0.691 + 10 * np.log10(power)
         gated = levels >= _GATE_DBFS

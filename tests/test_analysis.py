@@ -203,6 +203,64 @@ def test_loudness_agrees_with_pyloudnorm(x, rate):
     assert ours == pytest.approx(theirs, abs=0.1)
 
 
+def _programme(seconds: float, rate: int, channels: int, seed: int) -> np.ndarray:
+    """Distinct speech-like content on every channel, at different levels."""
+    rng = np.random.default_rng(seed)
+    n = int(rate * seconds)
+    t = np.arange(n) / rate
+    tone = np.sin(2 * np.pi * 180 * t) * (np.sin(2 * np.pi * 2 * t) > 0)
+    return np.stack(
+        [0.1 / (ch + 1) * tone + 0.02 * rng.normal(0, 1, n) for ch in range(channels)], axis=1
+    )
+
+
+def test_five_channels_weigh_their_surrounds_as_pyloudnorm_does():
+    pyloudnorm = pytest.importorskip("pyloudnorm")
+    x = _programme(3.0, 48000, 5, seed=11)  # L R C Ls Rs
+    theirs = pyloudnorm.Meter(48000).integrated_loudness(x)
+    assert aw.analyze(x, 48000).loudness_lufs == pytest.approx(theirs, abs=0.1)
+
+
+def test_the_lfe_channel_of_5_1_is_left_out_of_loudness():
+    """5.1 in WAV and FLAC order (L R C LFE Ls Rs): the LFE channel does not count,
+    the surrounds weigh 1.41, as for 5.0 (L R C Ls Rs) and as pyloudnorm gives it."""
+    pyloudnorm = pytest.importorskip("pyloudnorm")
+    five = _programme(3.0, 48000, 5, seed=12)
+    rumble = 0.9 * np.sin(2 * np.pi * 60 * np.arange(len(five)) / 48000)
+    six = np.concatenate([five[:, :3], rumble[:, None], five[:, 3:]], axis=1)
+    assert integrated_loudness(six, 48000) == pytest.approx(
+        integrated_loudness(five, 48000), abs=1e-9
+    )
+    theirs = pyloudnorm.Meter(48000).integrated_loudness(five)
+    assert aw.analyze(six, 48000).loudness_lufs == pytest.approx(theirs, abs=0.1)
+    lfe_only = np.zeros_like(six)
+    lfe_only[:, 3] = rumble
+    assert integrated_loudness(lfe_only, 48000) == -math.inf  # nothing the meter counts
+
+
+def test_channel_weights_by_layout():
+    def energy_weight(channels: int, ch: int) -> float:
+        """The weight loudness gives channel ``ch``, read back off the meter."""
+        x = _programme(2.0, 48000, 1, seed=13)[:, 0]
+        alone = np.zeros((len(x), channels))
+        alone[:, ch] = x
+        reference = integrated_loudness(x, 48000)
+        return 10 ** ((integrated_loudness(alone, 48000) - reference) / 10)
+
+    expected = {
+        2: [1, 1],
+        4: [1, 1, 1.41, 1.41],
+        6: [1, 1, 1, 0, 1.41, 1.41],
+        7: [1] * 7,
+        8: [1, 1, 1, 0, 1, 1, 1.41, 1.41],
+    }
+    for channels, weights in expected.items():
+        assert analysis.channel_weights(channels).tolist() == weights
+        for ch in (2, 3, channels - 1):
+            if ch < channels and weights[ch]:
+                assert energy_weight(channels, ch) == pytest.approx(weights[ch], rel=1e-6)
+
+
 def test_panel_stats_are_the_scalar_fields():
     panel = aw.AudioPanel()
     clip = aw.Audio(np.stack([sine(300, 1.0, 22050, 0.3)] * 2, axis=1), 22050)
