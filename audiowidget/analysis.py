@@ -872,11 +872,13 @@ def _gated_loudness(y: npt.NDArray[Any], sample_rate: int) -> float:
 def channel_weights(channels: int) -> Float64Array:
     """BS.1770-4 loudness weights of ``channels`` channels in their usual order.
 
-    A clip carries no speaker positions, so the count stands for the layout:
-    the channel orders of WAV and FLAC files, and the default channel map of
-    libebur128, the reference meter. Surround channels (60-120 degrees off
-    centre) weigh 1.41, the low-frequency effects channel (LFE) is left out as
-    the standard asks, and every other channel weighs 1.0.
+    A clip carries no speaker positions, so the count stands for the layout,
+    in the channel order of WAV and FLAC files. Up to six channels this is
+    the default channel map of libebur128, the reference meter. Channels 60
+    to 120 degrees off centre (the surrounds of 5.1, the sides of 7.1) weigh
+    1.41, the low-frequency effects channel (LFE) is left out as the standard
+    asks, and every other channel weighs 1.0 (libebur128 leaves channels past
+    the sixth out; 7.1's rear pair counts here).
 
     ========  ==========================  =====================================
     channels  layout                      weights
