@@ -205,6 +205,12 @@ def loaded(harness: Harness) -> Harness:
     return harness
 
 
+def expect_text(locator: Any, text: str) -> None:
+    from playwright.sync_api import expect
+
+    expect(locator).to_have_text(text)
+
+
 def expect_count(locator: Any, n: int) -> None:
     from playwright.sync_api import expect
 
@@ -410,6 +416,19 @@ def test_skip_seek_volume_and_mute(loaded: Harness) -> None:
     other = h.audio_state(SPEECH, "bigger-model")
     assert other["volume"] == 1
     assert other["t"] == 0
+
+
+def test_clips_under_a_second_show_hundredths(harness: Harness) -> None:
+    h = harness
+    h.add_page([make_clip("baseline", SPEECH, 0, seconds=0.05)])
+    h.render()
+    card = h.card(SPEECH, "baseline")
+    h.wait_metadata(SPEECH, "baseline")
+    expect_text(card.locator(".aw-time"), "0:00.00 / 0:00.05")
+    card.get_by_label("Seek").fill("0.03")
+    assert h.audio_state(SPEECH, "baseline")["t"] == pytest.approx(0.03, abs=0.002)
+    expect_text(card.locator(".aw-time"), "0:00.03 / 0:00.05")
+    assert card.get_by_label("Seek").get_attribute("aria-valuetext") == "0:00.03 of 0:00.05"
 
 
 def test_buttons_work_from_the_keyboard(loaded: Harness) -> None:

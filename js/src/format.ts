@@ -1,32 +1,26 @@
 /** Text formatting: times, durations, sample rates and safe download names. */
 
 /**
- * `m:ss.s` when `tenths` (clips shorter than a minute), else `m:ss`.
+ * `m:ss` with `decimals` (0-2) digits of seconds: `0:01.25`, `0:01.2`, `0:01`.
  * Rounds down so the elapsed time never reads past the total.
  */
-export function formatTime(seconds: number, tenths: boolean): string {
+export function formatTime(seconds: number, decimals: number): string {
   const t = Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
-  if (tenths) {
-    const deci = Math.floor(t * 10 + 1e-6);
-    const minutes = Math.floor(deci / 600);
-    const rest = (deci % 600) / 10;
-    return `${minutes}:${rest < 10 ? "0" : ""}${rest.toFixed(1)}`;
-  }
-  const whole = Math.floor(t + 1e-6);
-  const minutes = Math.floor(whole / 60);
-  const secs = whole % 60;
-  return `${minutes}:${secs < 10 ? "0" : ""}${secs}`;
+  const scale = 10 ** decimals;
+  const units = Math.floor(t * scale + 1e-6);
+  const rest = (units % (60 * scale)) / scale;
+  return `${Math.floor(units / (60 * scale))}:${rest < 10 ? "0" : ""}${rest.toFixed(decimals)}`;
 }
 
-/** Whether times of a clip this long show tenths of a second. */
-export function showsTenths(duration: number): boolean {
-  return duration < 60;
+/** The digits of seconds a clip this long shows: hundredths below a second, tenths below a minute. */
+export function timeDecimals(duration: number): number {
+  return duration < 1 ? 2 : duration < 60 ? 1 : 0;
 }
 
 /** A clip's length for the card: `2.5 s` below a minute, else `m:ss`. */
 export function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "?";
-  return seconds < 60 ? `${seconds.toFixed(seconds < 10 ? 2 : 1)} s` : formatTime(seconds, false);
+  return seconds < 60 ? `${seconds.toFixed(seconds < 10 ? 2 : 1)} s` : formatTime(seconds, 0);
 }
 
 /** `16 kHz`, `22.05 kHz`. */
@@ -54,8 +48,8 @@ export function downloadName(run: string, group: string, step: number, index: nu
 export function showSeek(seek: HTMLInputElement, t: number, duration: number): string {
   if (seek.max !== String(duration)) seek.max = String(duration);
   seek.value = String(t);
-  const tenths = showsTenths(duration);
-  const [at, of] = [formatTime(t, tenths), formatTime(duration, tenths)];
+  const decimals = timeDecimals(duration);
+  const [at, of] = [formatTime(t, decimals), formatTime(duration, decimals)];
   seek.setAttribute("aria-valuetext", `${at} of ${of}`);
   return `${at} / ${of}`;
 }

@@ -174,7 +174,7 @@ export function timeAxis(ctx: CanvasRenderingContext2D, plot: Rect, duration: nu
     const x = Math.round(plot.x + (t / duration) * plot.w) + 0.5;
     ctx.moveTo(x, plot.y + plot.h);
     ctx.lineTo(x, plot.y + plot.h + 4);
-    labels.push({ x, text: t < 60 || step < 1 ? `${Number(t.toFixed(2))} s` : formatTime(t, false) });
+    labels.push({ x, text: t < 60 || step < 1 ? `${Number(t.toFixed(2))} s` : formatTime(t, 0) });
   }
   ctx.stroke();
   ctx.fillStyle = colors.muted;
