@@ -291,6 +291,20 @@ def test_escape_closes_and_focus_returns_to_analyze(analyze: Analyze) -> None:
     expect(dialog.get_by_role("tab", name="Spectrogram")).to_be_focused()
 
 
+def test_dialog_stays_modal_when_its_card_moves(analyze: Analyze) -> None:
+    """The kernel makes the dialog's run the reference, which moves its card first."""
+    a = analyze
+    dialog = a.open(RUNS[1])
+    dialog.get_by_role("tab", name="Waveform").click()
+    a.h.js("r => harness.panel.set('_reference', r)", RUNS[1])
+    expect(a.h.cards(GROUP).first).to_have_attribute("data-run", RUNS[1])
+    assert a.h.js("() => document.querySelector('dialog').matches(':modal')") is True
+    expect(dialog.get_by_role("tab", name="Waveform")).to_be_focused()
+    a.page.keyboard.press("Escape")
+    expect(a.page.get_by_role("dialog")).to_have_count(0)
+    expect(a.card(RUNS[1]).get_by_role("button", name="Analyze")).to_be_focused()
+
+
 # -- statistics: exactly what Python computed -------------------------------------------------
 
 
