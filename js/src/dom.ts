@@ -23,9 +23,19 @@ export function listen<K extends keyof HTMLElementEventMap>(
   target.addEventListener(type, handler as EventListener, { signal });
 }
 
-/** Put `child` at position `i` of `parent`, moving it only when it is not there already. */
-export function placeAt(parent: Element, child: Element, i: number): void {
-  if (parent.children[i] !== child) parent.insertBefore(child, parent.children[i] ?? null);
+type Movable = Element & { moveBefore?: (node: Node, child: Node | null) => void };
+
+/**
+ * Put `child` at position `i` of `parent`, moving it only when it is not there
+ * already. Within the same parent the move keeps state where the browser can
+ * (`moveBefore`): an open Analyze dialog inside a card stays modal and focused,
+ * where removing and inserting the card would take it out of the top layer.
+ */
+export function placeAt(parent: Movable, child: Element, i: number): void {
+  const before = parent.children[i] ?? null;
+  if (before === child) return;
+  if (parent.moveBefore && child.parentNode === parent) parent.moveBefore(child, before);
+  else parent.insertBefore(child, before);
 }
 
 /** The run color as `--aw-run` (muted for a run without a color), for the element and what it contains. */
