@@ -248,7 +248,9 @@ class TrendsFigure(bqplot.Figure):  # type: ignore[misc]
                 line, points = self.lines[(group, run)], self.points[(group, run)]
                 color = panel.color(run)
                 _update(line, x=steps, y=y, colors=[color], labels=[name])
-                names = np.array([name] * int(defined.sum()), dtype=object)
+                # text, not objects: bqplot cannot serialize an empty object array (a run
+                # whose every value is undefined)
+                names = np.full(int(defined.sum()), name)
                 _update(points, x=steps[defined], y=y[defined], names=names, colors=[color])
             every_step = sorted({int(s) for line in self.lines.values() for s in line.x})
             self._x_axis.tick_values = every_step if len(every_step) <= MAX_TICKS else None

@@ -134,6 +134,22 @@ def test_undefined_values_are_gaps_in_the_line_and_absent_from_the_points():
     assert points.y.tolist() == [line.y[0], line.y[3]]
 
 
+def test_a_run_with_no_defined_value_has_an_empty_line_and_logging_goes_on():
+    """Loudness of clips shorter than 400 ms is undefined: such a run has no point at all,
+    when the figure opens and when it arrives while the figure is open."""
+    panel = aw.AudioPanel()
+    panel.log({"g": tone(0.1, seconds=0.2)}, step=0, run="short")
+    fig = trends(panel, "loudness", "g")
+    for state in (fig.points["g", "short"].get_state(), fig.get_state()):
+        assert state  # serializes
+    assert fig.points["g", "short"].x.tolist() == []
+    panel.log({"g": tone(0.1, seconds=0.2)}, step=0, run="also short")  # figure open
+    panel.log({"g": tone(0.2)}, step=1, run="also short")
+    assert [c.run for p in panel._pages for c in p.clips] == ["short", "also short", "also short"]
+    assert fig.points["g", "also short"].x.tolist() == [1]
+    assert fig.points["g", "also short"].get_state()["names"] == ["also short"]
+
+
 def test_only_the_first_clip_of_a_logged_list_is_plotted():
     panel = aw.AudioPanel()
     panel.log({"g": [tone(0.1), tone(0.4)]}, step=0, run="r")
