@@ -37,7 +37,7 @@ integers; dB values are 20·log10 of amplitudes):
 - **Average spectrum**: mean power over all frames per bin, in dB, float32.
 
 Silence has a level of -inf dB: ``peak_dbfs``, ``rms_dbfs`` and
-``loudness_lufs`` are then ``-inf`` (and the crest factor ``nan``). Levels
+``loudness_lufs`` are then ``-inf``, and the crest factor, undefined, is ``None``. Levels
 far above full scale are true values too: samples beyond 2**50 are analyzed
 scaled down by a power of two (exact) and every level is shifted back. NaN,
 Inf and values beyond float32 are an error.
@@ -175,7 +175,7 @@ class Analysis:
     peak_dbfs: float
     peak_dbfs_per_channel: tuple[float, ...]
     rms_dbfs: float
-    crest_factor_db: float
+    crest_factor_db: float | None
     dynamic_range_db: float | None
     loudness_lufs: float | None
     dc_offset: float
@@ -192,11 +192,12 @@ class Analysis:
     average_spectrum: Float32Array
 
     def scalars(self) -> dict[str, Any]:
-        """The statistics (every field that is not an array), as plain Python values."""
+        """Every field that is not an array (the statistics, and the spectrum's frame rate),
+        as plain Python values."""
         arrays = {"peaks", "spectrum_frames", "spectrum_frequencies", "average_spectrum"}
         out: dict[str, Any] = {}
         for name in self.__dataclass_fields__:
-            if name not in arrays and name != "spectrum_fps":
+            if name not in arrays:
                 value = getattr(self, name)
                 out[name] = list(value) if isinstance(value, tuple) else value
         return out
@@ -953,7 +954,8 @@ def analyze(data: Any, sample_rate: int | None = None) -> Analysis:
             f"sample_rate={sample_rate} differs from the clip's {clip.sample_rate} Hz; "
             "an Audio brings its own rate: leave sample_rate out"
         )
-    return analyze_clip(clip, clip.encode().encoding)
+    # the label of what log() would store; nothing is encoded (nor warned about) here
+    return analyze_clip(clip, clip._flac_label())
 
 
 def analyze_clip(clip: Audio, encoding: str) -> Analysis:
@@ -1077,7 +1079,7 @@ def _levels(
         "peak_dbfs": peak_db,
         "peak_dbfs_per_channel": tuple(_db(float(p)) for p in peak_per_channel),
         "rms_dbfs": rms_db,
-        "crest_factor_db": peak_db - rms_db if math.isfinite(rms_db) else math.nan,
+        "crest_factor_db": peak_db - rms_db if math.isfinite(rms_db) else None,
         "dynamic_range_db": (
             float(np.percentile(loud, 95) - np.percentile(loud, 10)) if loud.size >= 2 else None
         ),

@@ -67,6 +67,8 @@ _SUBTYPE_DTYPES: Final = {
 # Formats whose bytes are kept as they are: re-encoding lossy audio only loses more.
 _KEPT_FORMATS: Final = ("FLAC", "MP3", "OGG")
 _FLAC_BITS: Final = {"PCM_S8": 8, "PCM_16": 16, "PCM_24": 24}
+# sources stored bit-exactly at 16 bits
+_INT16_EXACT: Final = ("int8", "uint8", "int16")
 _OGG_CODECS: Final = {"VORBIS": "Vorbis", "OPUS": "Opus", "FLAC": "FLAC", "SPEEX": "Speex"}
 
 _ACCEPTED: Final = (
@@ -516,21 +518,8 @@ class Audio:
             # a kept FLAC/MP3/OGG file asked for as WAV: decode it once
             return Audio(self.to_numpy(), self._sample_rate, bit_depth=24).encode("wav")
         pcm = self._pcm()
-        kind = self._source_dtype
-        convert: Callable[[Samples], Samples]
-        if kind in ("int8", "uint8", "int16"):
-            bits, convert = 16, _exact_int16
-        elif kind == "int24":
-            bits, convert = 24, _identity
-        elif self._bit_depth == 24:
-            bits, convert = 24, _round_to_int24
-        elif _on_int16_grid(pcm):
-            bits, convert = 16, _round_to_int16
-        else:
-            bits, convert = 16, _Dither(pcm)
-
-        if self._sample_rate > _FLAC_MAX_SAMPLE_RATE:
-            container = "WAV"
+        bits, convert = self._pcm_plan(pcm)
+        container = _pcm_container(container, self._sample_rate)
         buffer = io.BytesIO()
         with sf.SoundFile(
             buffer,
@@ -553,6 +542,30 @@ class Audio:
             encoding=f"{container} {bits}-bit",
             bit_depth=bits,
         )
+
+    def _pcm_bits(self) -> int:
+        """The bit depth samples are stored at: 24 for 24-bit sources or ``bit_depth=24``."""
+        kind = self._source_dtype
+        return 24 if kind == "int24" or (kind not in _INT16_EXACT and self._bit_depth == 24) else 16
+
+    def _pcm_plan(self, pcm: Samples) -> tuple[int, Callable[[Samples], Samples]]:
+        """The bit depth the samples are stored at, and how chunks are converted to it."""
+        bits, kind = self._pcm_bits(), self._source_dtype
+        if kind in _INT16_EXACT:
+            return bits, _exact_int16
+        if kind == "int24":
+            return bits, _identity
+        if bits == 24:
+            return bits, _round_to_int24
+        return bits, _round_to_int16 if _on_int16_grid(pcm) else _Dither(pcm)
+
+    def _flac_label(self) -> str:
+        """What ``encode("flac")`` stores, such as ``"FLAC 16-bit"``, without encoding."""
+        if "flac" in self._encoded:
+            return self._encoded["flac"].encoding
+        if self._file_bytes is not None:
+            return self._kept_file().encoding
+        return f"{_pcm_container('FLAC', self._sample_rate)} {self._pcm_bits()}-bit"
 
     def _kept_file(self) -> EncodedAudio:
         assert self._file_bytes is not None
@@ -837,6 +850,11 @@ def _count_beyond_full_scale(samples: Samples) -> int:
     if samples.dtype.kind != "f":
         return 0  # integers cannot exceed their own full scale
     return sum(int(np.count_nonzero(np.abs(c) > 1.0)) for c in _chunks(samples))
+
+
+def _pcm_container(container: str, sample_rate: int) -> str:
+    """FLAC, or WAV at rates FLAC cannot store."""
+    return "WAV" if sample_rate > _FLAC_MAX_SAMPLE_RATE else container
 
 
 def _on_int16_grid(samples: Samples) -> bool:

@@ -26,6 +26,7 @@ const ROWS: [string, string, string, Kind, string?, string?][] = [
   ["sample_rate", "Sample rate", "Hz", 0],
   ["channels", "Channels", "", 0],
   ["encoding", "Encoding", "", "text"],
+  ["spectrum_fps", "Spectrum frame rate", "frames/s", 1],
 ];
 
 /** A level: "-inf" (and null, as notebooks saved before "-inf" sent silence) reads −∞. */
