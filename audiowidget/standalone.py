@@ -55,6 +55,7 @@ import os
 import re
 import secrets
 import sys
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -806,6 +807,19 @@ def notebook_html(
     return body.replace(slot, footer), warnings
 
 
+def _failed_cell(nb: Any, error: Exception) -> str:
+    """``cell N`` (its place in the notebook, from 1) of the cell that failed, else ``a cell``."""
+    for n, cell in enumerate(nb.cells, 1):
+        outputs = cell.get("outputs", [])
+        if any(o.get("output_type") == "error" for o in outputs):
+            return f"cell {n}"
+    source = getattr(error, "cell", None) or {}
+    for n, cell in enumerate(nb.cells, 1):  # a timeout leaves no error output: match the source
+        if source and cell.get("source") == source.get("source"):
+            return f"cell {n}"
+    return "a cell"
+
+
 def execute_notebook(nb: Any, cwd: str | os.PathLike[str], timeout: int | None = 600) -> Any:
     """Run every cell in a fresh kernel (nbclient); the widget state is saved into ``nb``.
 
@@ -830,23 +844,35 @@ def execute_notebook(nb: Any, cwd: str | os.PathLike[str], timeout: int | None =
         store_widget_state=True,
         resources={"metadata": {"path": str(cwd)}},
     )
-    try:
-        client.execute()
-    except NoSuchKernel as e:
-        raise ReportError(
-            f"the notebook asks for the kernel {kernel!r}, which is not installed here; "
-            "install it, or change the notebook's kernel (Kernel > Change Kernel) and save it"
-        ) from e
-    except CellTimeoutError as e:
-        raise ReportError(
-            f"a cell ran longer than {timeout} s; raise --timeout or shorten the cell"
-        ) from e
-    except CellExecutionError as e:
-        raise ReportError(
-            f"a cell failed while running the notebook, so no report was written:\n{e}"
-        ) from e
-    except DeadKernelError as e:
-        raise ReportError(f"the kernel died while running the notebook: {e}") from e
+    # The kernel's own log (its start-up notices, and the socket errors of a kernel stopped
+    # mid-cell) would bury the one line that says what went wrong: it is kept aside and shown
+    # only when the kernel dies, where it may say why.
+    with tempfile.TemporaryFile() as kernel_log:
+        try:
+            client.execute(stderr=kernel_log)
+        except NoSuchKernel as e:
+            raise ReportError(
+                f"the notebook asks for the kernel {kernel!r}, which is not installed here; "
+                "install it, or change the notebook's kernel (Kernel > Change Kernel) and save it"
+            ) from e
+        except CellTimeoutError as e:
+            raise ReportError(
+                f"{_failed_cell(nb, e)} ran longer than {timeout} s, so no report was written; "
+                "raise --timeout or shorten the cell"
+            ) from e
+        except CellExecutionError as e:
+            first = (str(e.evalue).strip().splitlines() or [""])[0]
+            raised = f"{e.ename}: {first}" if first else e.ename
+            raise ReportError(
+                f"{_failed_cell(nb, e)} raised {raised}; no report was written "
+                "(run the notebook in Jupyter to see the traceback)"
+            ) from e
+        except DeadKernelError as e:
+            kernel_log.seek(0)
+            lines = kernel_log.read().decode(errors="replace").strip().splitlines()
+            tail = [line for line in lines if not line.startswith("[IPKernelApp] WARNING")][-5:]
+            why = ("; its last words:\n" + "\n".join(tail)) if tail else ""
+            raise ReportError(f"the kernel died while running the notebook: {e}{why}") from e
     return nb
 
 
