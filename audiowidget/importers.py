@@ -6,7 +6,7 @@ call per run and step with all of that step's groups:
 - :func:`from_files` reads a folder tree whose paths name the run, step and
   group, such as ``samples/{run}/step_{step}/{group}.wav``.
 - :func:`from_tensorboard` reads the audio summaries of TensorBoard event
-  files (needs the ``tensorboard`` package: ``pip install audiowidget[tensorboard]``).
+  files (needs the ``tensorboard`` package: ``pip install tensorboard``).
 - :func:`from_wandb` reads the audio of local Weights & Biases run
   directories, offline or synced, with steps and captions from the run's
   history. It does not need the ``wandb`` package.
@@ -411,7 +411,7 @@ def _import_tensorboard() -> tuple[ModuleType, ModuleType, ModuleType]:
     except ImportError as exc:
         raise ImportError(
             "reading TensorBoard logs needs the tensorboard package (TensorFlow is not "
-            "needed): pip install 'audiowidget[tensorboard]'"
+            "needed): pip install tensorboard"
         ) from exc
     return plugin_event_accumulator, tensor_util, io_wrapper
 
@@ -445,7 +445,7 @@ def read_tensorboard(logdir: PathLike) -> list[ImportedClip]:
     unchanged (TensorBoard stores WAV, which becomes lossless FLAC).
 
     Needs the ``tensorboard`` package, not TensorFlow:
-    ``pip install audiowidget[tensorboard]``.
+    ``pip install tensorboard``.
 
     Raises:
         ImportError: ``tensorboard`` is not installed.
@@ -523,7 +523,7 @@ def from_tensorboard(panel: PanelT | type[PanelT], logdir: PathLike, **panel_kwa
     Runs are the folders holding event files (files directly in ``logdir``
     form a run named after it), groups are the tags; see
     :func:`read_tensorboard`. Needs the ``tensorboard`` package (not
-    TensorFlow): ``pip install audiowidget[tensorboard]``.
+    TensorFlow): ``pip install tensorboard``.
 
     Args:
         panel: a panel class (a new panel is made with ``panel_kwargs``) or

@@ -846,7 +846,7 @@ class AudioPanel(anywidget.AnyWidget):
         """A new panel of the audio summaries in TensorBoard event files under ``logdir``.
 
         Every folder holding event files is a run, every tag a group. Needs
-        ``pip install audiowidget[tensorboard]``. See
+        ``pip install tensorboard``. See
         :func:`audiowidget.importers.from_tensorboard`.
         """
         return importers.from_tensorboard(cls, logdir, **panel_kwargs)
