@@ -573,30 +573,28 @@ def test_cli_refuses_bad_output_and_input_before_running_anything(tmp_path) -> N
 
 
 def test_cli_execute_failures_say_what_failed(tmp_path) -> None:
-    nbformat.write(notebook("1 / 0"), tmp_path / "fails.ipynb")
-    done = run_cli("fails.ipynb", "--execute", cwd=tmp_path)
-    assert done.returncode == 1, done.stderr
+    def failure(name: str, *cells: str, options: tuple[str, ...] = ()) -> str:
+        """stderr of --execute on a notebook of ``cells`` that fails; no report is written."""
+        nbformat.write(notebook(*cells), tmp_path / f"{name}.ipynb")
+        done = run_cli(f"{name}.ipynb", "--execute", *options, cwd=tmp_path)
+        assert done.returncode == 1, done.stderr
+        assert not (tmp_path / f"{name}.html").exists()
+        return done.stderr
+
     # one line, naming the cell and the error; the kernel's own log stays out of it
     assert re.fullmatch(
         r"error: cell \d+ raised ZeroDivisionError: division by zero; no report was written "
         r"\(run the notebook in Jupyter to see the traceback\)\n",
-        done.stderr,
-    ), done.stderr
-    assert not (tmp_path / "fails.html").exists()
-    nbformat.write(notebook("x = 1", "import time\ntime.sleep(60)"), tmp_path / "slow.ipynb")
-    done = run_cli("slow.ipynb", "--execute", "--timeout", "2", cwd=tmp_path)
-    assert done.returncode == 1, done.stderr
+        failure("fails", "1 / 0"),
+    )
     assert re.fullmatch(
         r"error: cell \d+ ran longer than 2 s, so no report was written; "
         r"raise --timeout or shorten the cell\n",
-        done.stderr,
-    ), done.stderr
-    assert not (tmp_path / "slow.html").exists()
-    nbformat.write(notebook("import os\nos._exit(3)"), tmp_path / "dies.ipynb")
-    done = run_cli("dies.ipynb", "--execute", cwd=tmp_path)
-    assert done.returncode == 1, done.stderr
-    assert done.stderr.startswith("error: the kernel died while running the notebook"), done.stderr
-    assert "WARNING" not in done.stderr
+        failure("slow", "x = 1", "import time\ntime.sleep(60)", options=("--timeout", "2")),
+    )
+    died = failure("dies", "import os\nos._exit(3)")
+    assert died.startswith("error: the kernel died while running the notebook"), died
+    assert "WARNING" not in died
     nb = notebook("1")
     nb.metadata["kernelspec"] = {"name": "no-such-kernel", "display_name": "x", "language": "x"}
     nbformat.write(nb, tmp_path / "kernel.ipynb")
