@@ -614,6 +614,25 @@ def test_clip_without_analysis_data_still_opens(harness: Harness) -> None:
     value = dialog.locator('tr[data-stat="duration"] [data-value]').get_attribute("data-value")
     assert json.loads(value) == 1.0
     assert dialog.locator('tr[data-stat="peak_dbfs"] .aw-stat-value').text_content() == "n/a"
+    fps = dialog.locator('tr[data-stat="spectrum_fps"] .aw-stat-value')
+    assert fps.text_content() == "n/a"  # no spectrum, so no frame rate
+
+
+def test_a_frame_rate_missing_from_saved_stats_comes_from_the_metadata(
+    harness: Harness, real: dict[str, Any]
+) -> None:
+    """Notebooks saved before the statistics held spectrum_fps still show it."""
+    state = json.loads(json.dumps(real["state"]))
+    for m in state["models"].values():
+        if "meta" in m["state"]:
+            del m["state"]["meta"]["stats"]["spectrum_fps"]
+    harness.js("s => harness.loadState(s)", state)
+    harness.render()
+    harness.card(GROUP, RUNS[0]).get_by_role("button", name="Analyze").click()
+    dialog = harness.page.get_by_role("dialog")
+    dialog.get_by_role("tab", name="Statistics").click()
+    fps = dialog.locator('tr[data-stat="spectrum_fps"] .aw-stat-value')
+    assert fps.text_content() == f"{real['fps'][RUNS[0], GROUP]:.1f}"
 
 
 def test_undefined_statistics_read_n_a_and_silence_reads_minus_infinity(harness: Harness) -> None:

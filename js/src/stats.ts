@@ -41,13 +41,14 @@ function format(kind: Kind, v: unknown): string | null {
   return kind === "%" ? (v * 100).toFixed(1) : signed(v, kind);
 }
 
-/** The statistics table; without `meta.stats` it shows what the clip's metadata knows. */
+/**
+ * The statistics table; without `meta.stats` it shows what the clip's metadata
+ * knows (the frame rate too in notebooks saved before `stats` held it).
+ */
 export function statsTable(meta: ClipMeta): HTMLTableElement {
-  const stats: Record<string, unknown> = meta.stats ?? {
-    duration: meta.duration,
-    sample_rate: meta.sample_rate,
-    channels: meta.channels,
-    encoding: meta.encoding,
+  const stats: Record<string, unknown> = {
+    spectrum_fps: meta.spectrum_fps > 0 ? meta.spectrum_fps : null,
+    ...(meta.stats ?? { duration: meta.duration, sample_rate: meta.sample_rate, channels: meta.channels, encoding: meta.encoding }),
   };
   const table = h("table", "aw-stats");
   const head = table.createTHead().insertRow();
