@@ -37,10 +37,10 @@ integers; dB values are 20·log10 of amplitudes):
 - **Average spectrum**: mean power over all frames per bin, in dB, float32.
 
 Silence has a level of -inf dB: ``peak_dbfs``, ``rms_dbfs`` and
-``loudness_lufs`` are then ``-inf``, and the crest factor, undefined, is ``None``. Levels
-far above full scale are true values too: samples beyond 2**50 are analyzed
-scaled down by a power of two (exact) and every level is shifted back. NaN,
-Inf and values beyond float32 are an error.
+``loudness_lufs`` are then ``-inf``, and the crest factor, undefined, is
+``None``. Levels far above full scale are true values too: samples beyond
+2**50 are analyzed scaled down by a power of two (exact) and every level is
+shifted back. NaN, Inf and values beyond float32 are an error.
 """
 
 from __future__ import annotations
@@ -643,10 +643,10 @@ class _KWeighting:
     the response to the row itself (a lower-triangular Toeplitz matrix of the
     impulse response) plus the response to the state the row starts in. Those
     states follow from a recurrence over rows, which :func:`_recurrence` solves
-    in float64 without a loop over rows. The result
-    is the recursive IIR filter's: within 2e-5 of full scale of SciPy's
-    float64 ``lfilter`` up to 96 kHz, 1e-4 up to 768 kHz (tested), closer than
-    that filter run in float32, at the speed of a matrix product.
+    in float64 without a loop over rows. The result is the recursive IIR
+    filter's: within 2e-5 of full scale of SciPy's float64 ``lfilter`` up to
+    96 kHz, 1e-4 up to 768 kHz (tested), closer than that filter run in
+    float32, at the speed of a matrix product.
     """
 
     BLOCK = 32  # samples per row of the matrix products
