@@ -807,15 +807,13 @@ def notebook_html(
     return body.replace(slot, footer), warnings
 
 
-def _failed_cell(nb: Any, error: Exception) -> str:
-    """``cell N`` (its place in the notebook, from 1) of the cell that failed, else ``a cell``."""
+def _failed_cell(nb: Any) -> str:
+    """``cell N`` (its place in the notebook, from 1) of the cell that failed, else ``a cell``.
+
+    nbclient records an error output on the cell that raised or timed out.
+    """
     for n, cell in enumerate(nb.cells, 1):
-        outputs = cell.get("outputs", [])
-        if any(o.get("output_type") == "error" for o in outputs):
-            return f"cell {n}"
-    source = getattr(error, "cell", None) or {}
-    for n, cell in enumerate(nb.cells, 1):  # a timeout leaves no error output: match the source
-        if source and cell.get("source") == source.get("source"):
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
             return f"cell {n}"
     return "a cell"
 
@@ -857,14 +855,14 @@ def execute_notebook(nb: Any, cwd: str | os.PathLike[str], timeout: int | None =
             ) from e
         except CellTimeoutError as e:
             raise ReportError(
-                f"{_failed_cell(nb, e)} ran longer than {timeout} s, so no report was written; "
+                f"{_failed_cell(nb)} ran longer than {timeout} s, so no report was written; "
                 "raise --timeout or shorten the cell"
             ) from e
         except CellExecutionError as e:
             first = (str(e.evalue).strip().splitlines() or [""])[0]
             raised = f"{e.ename}: {first}" if first else e.ename
             raise ReportError(
-                f"{_failed_cell(nb, e)} raised {raised}; no report was written "
+                f"{_failed_cell(nb)} raised {raised}; no report was written "
                 "(run the notebook in Jupyter to see the traceback)"
             ) from e
         except DeadKernelError as e:
