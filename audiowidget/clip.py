@@ -482,6 +482,8 @@ class Audio:
         wanted = {"mp3": "MP3", "opus": "OGG Opus"}[fmt]
         if kept is not None and kept.encoding == wanted:
             return kept
+        # a file is decoded once, not once per chunk; arrays are converted a chunk at a time
+        source = self.to_numpy() if self._file_bytes is not None else self._pcm()
         buffer = io.BytesIO()
         container, subtype = ("MP3", "MPEG_LAYER_III") if fmt == "mp3" else ("OGG", "OPUS")
         with sf.SoundFile(
@@ -492,31 +494,22 @@ class Audio:
             format=container,
             subtype=subtype,
         ) as out:
-            for start in range(0, self._frames, _CHUNK_FRAMES):
-                chunk = self._to_float_chunk(start, start + _CHUNK_FRAMES)
-                out.write(np.clip(chunk, -1.0, 1.0))
+            for chunk in _chunks(source):
+                out.write(np.clip(_to_float32(chunk), -1.0, 1.0))
         if self._peak > 1.0:
-            self._warn_clipped(self._beyond_full_scale(), wanted)
+            self._warn_clipped(_count_beyond_full_scale(source), wanted)
         mime, ext = ("audio/mpeg", "mp3") if fmt == "mp3" else ("audio/ogg", "ogg")
         return EncodedAudio(buffer.getvalue(), mime, ext, wanted, None)
-
-    def _to_float_chunk(self, start: int, stop: int) -> npt.NDArray[np.float32]:
-        if self._file_bytes is not None:
-            return self.to_numpy()[start:stop]
-        return _to_float32(self._pcm()[start:stop])
-
-    def _beyond_full_scale(self) -> int:
-        if self._file_bytes is not None:
-            return int(np.count_nonzero(np.abs(self.to_numpy()) > 1.0))
-        return _count_beyond_full_scale(self._pcm())
 
     def _encode_pcm(self, container: str) -> EncodedAudio:
         if self._file_bytes is not None:
             kept = self._kept_file()
             if container == "FLAC" or kept.ext == "wav":
                 return kept
-            # a kept FLAC/MP3/OGG file asked for as WAV: decode it once
-            return Audio(self.to_numpy(), self._sample_rate, bit_depth=24).encode("wav")
+            # a kept FLAC/MP3/OGG file asked for as WAV: decoded once, stored at the FLAC's own
+            # depth (bit-exact) or, for lossy files, at 24 bits
+            bits = 16 if kept.bit_depth is not None and kept.bit_depth <= 16 else 24
+            return Audio(self.to_numpy(), self._sample_rate, bit_depth=bits).encode("wav")
         pcm = self._pcm()
         bits, convert = self._pcm_plan(pcm)
         container = _pcm_container(container, self._sample_rate)

@@ -72,3 +72,43 @@ def test_unknown_format_is_refused():
         aw.AudioPanel(audio_format="aac")
     with pytest.raises(ValueError, match="audio_format must be"):
         aw.Audio(tone(8000), 8000).encode("ogg")
+
+
+def test_a_file_is_decoded_once_for_a_lossy_format(monkeypatch):
+    # a long file converted to Opus: decoding it again for every chunk made the time grow
+    # with the square of its length
+    buffer = io.BytesIO()
+    x = tone(48000, 8.0)  # 384,000 frames: several chunks
+    sf.write(buffer, x, 48000, format="FLAC")
+    clip = aw.Audio(buffer.getvalue())
+    decodes = []
+    real = aw.Audio.to_numpy
+
+    def counted(self):
+        decodes.append(1)
+        return real(self)
+
+    monkeypatch.setattr(aw.Audio, "to_numpy", counted)
+    encoded = clip.encode("opus")
+    assert len(decodes) == 1
+    decoded, rate = sf.read(io.BytesIO(encoded.data), dtype="float32")
+    assert rate == 48000
+    assert abs(len(decoded) - len(x)) < 0.01 * len(x)
+    # the same samples as an array encode to the same audio (the Ogg stream's serial differs)
+    same = aw.Audio(real(clip), 48000).encode("opus")
+    np.testing.assert_array_equal(decoded, sf.read(io.BytesIO(same.data), dtype="float32")[0])
+
+
+@pytest.mark.parametrize(
+    ("subtype", "encoding"), [("PCM_16", "WAV 16-bit"), ("PCM_24", "WAV 24-bit")]
+)
+def test_a_flac_file_as_wav_keeps_its_bit_depth_and_samples(subtype, encoding):
+    buffer = io.BytesIO()
+    sf.write(buffer, tone(16000), 16000, format="FLAC", subtype=subtype)
+    clip = aw.Audio(buffer.getvalue())
+    wav = clip.encode("wav")
+    assert wav.encoding == encoding  # a 16-bit FLAC was stored as 24-bit WAV, 1.5x the size
+    kind = "int16" if subtype == "PCM_16" else "int32"
+    original, _ = sf.read(io.BytesIO(buffer.getvalue()), dtype=kind)
+    stored, _ = sf.read(io.BytesIO(wav.data), dtype=kind)
+    np.testing.assert_array_equal(stored, original)
