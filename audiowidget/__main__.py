@@ -52,7 +52,10 @@ def _parser() -> argparse.ArgumentParser:
         help="run the notebook first (in its own folder), which saves its widget state",
     )
     report.add_argument(
-        "--timeout", type=int, default=600, help="seconds per cell with --execute (default 600)"
+        "--timeout",
+        type=_seconds,
+        default=600,
+        help="seconds each cell may run with --execute (default 600)",
     )
     report.add_argument("--title", help="page title (default: the notebook's name)")
     report.add_argument("--theme", choices=["light", "dark"], default="light")
@@ -70,6 +73,17 @@ def _parser() -> argparse.ArgumentParser:
         "(auto); require it (embed); always a note (note)",
     )
     return parser
+
+
+def _seconds(text: str) -> int:
+    """A positive whole number of seconds (nbclient reads 0 and -1 as no limit at all)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a whole number of seconds above 0, not {text!r}")
+    return value
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -96,8 +110,14 @@ def _report(args: argparse.Namespace) -> int:
         return 2
     try:
         nb = nbformat.read(source, as_version=4)  # type: ignore[no-untyped-call]
-    except (ValueError, UnicodeDecodeError) as e:  # nbformat's NotJSONError is a ValueError
-        print(f"error: {source} is not a notebook (.ipynb JSON): {e}", file=sys.stderr)
+    except OSError as e:
+        print(f"error: cannot read {source}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    except Exception as e:
+        # text that is not JSON, or JSON that is not a notebook: nbformat raises ValueError,
+        # jsonschema's ValidationError, TypeError, AttributeError, ...
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        print(f"error: {source} is not a notebook (.ipynb JSON): {reason}", file=sys.stderr)
         return 2
     if args.execute:
         execute_notebook(nb, source.resolve().parent, timeout=args.timeout)
@@ -108,6 +128,9 @@ def _report(args: argparse.Namespace) -> int:
         foreign=args.other_widgets,
         widget_assets=args.widget_assets,
     )
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    if not args.execute and code and not any(cell.get("outputs") for cell in code):
+        warnings.append("the notebook has no outputs (never run?): add --execute to run it first")
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     out.write_text(page, encoding="utf-8")

@@ -565,11 +565,34 @@ def test_cli_refuses_bad_output_and_input_before_running_anything(tmp_path) -> N
         assert says in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
     assert (tmp_path / "nb.ipynb").read_bytes() == before
-    (tmp_path / "bad.ipynb").write_text("not json", encoding="utf-8")
-    done = run_cli("bad.ipynb", cwd=tmp_path)
-    assert done.returncode == 2
-    assert "bad.ipynb is not a notebook" in done.stderr, done.stderr
-    assert "Traceback" not in done.stderr
+    # text that is not JSON, and JSON that is not a notebook (nbformat raises a different
+    # exception for each of these)
+    for name, text in [
+        ("bad.ipynb", "not json"),
+        ("empty.json", "{}"),
+        ("number.ipynb", '{"cells": 5}'),
+        ("list.ipynb", "[1, 2]"),
+    ]:
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        done = run_cli(name, cwd=tmp_path)
+        assert done.returncode == 2, (name, done.stderr)
+        assert f"{name} is not a notebook" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    # a timeout of 0 or less would mean no limit at all to nbclient
+    for timeout in ["0", "-1", "soon"]:
+        done = run_cli("nb.ipynb", "--execute", "--timeout", timeout, cwd=tmp_path)
+        assert done.returncode == 2
+        assert "--timeout: must be a whole number of seconds above 0" in done.stderr, done.stderr
+    assert not (tmp_path / "nb.html").exists()
+
+
+def test_cli_says_to_execute_a_notebook_never_run(tmp_path) -> None:
+    nbformat.write(notebook(LOG_CELL), tmp_path / "nb.ipynb")
+    done = run_cli("nb.ipynb", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "no outputs (never run?): add --execute" in done.stderr, done.stderr
+    assert "no audio" in done.stdout
 
 
 def test_cli_execute_failures_say_what_failed(tmp_path) -> None:
