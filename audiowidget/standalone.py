@@ -897,7 +897,9 @@ def report_overhead(path: str | os.PathLike[str]) -> dict[str, Any]:
 
     Audio is every binary value at path ``audio`` of the saved widget models
     (the clip files exactly as played). Returns ``html_bytes``,
-    ``audio_bytes``, ``clips``, ``overhead_bytes`` (HTML minus audio),
+    ``audio_bytes``, ``clips`` (those with their audio in the file),
+    ``clips_without_audio`` (left out by the embed budget),
+    ``overhead_bytes`` (HTML minus audio),
     ``ratio`` (HTML / audio; ``None`` without audio), ``base64_bytes`` (what
     base64 adds to the audio: a third of it, unavoidable in one HTML file) and
     ``other_bytes`` (everything else: analysis arrays, bundle, notebook).
@@ -913,7 +915,7 @@ def report_overhead(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     text = Path(path).read_text(encoding="utf-8")
     html_bytes = len(text.encode("utf-8"))
-    audio = encoded = clips = 0
+    audio = encoded = clips = left_out = 0
     buffer_lists: list[list[dict[str, Any]]] = []
     for match in _STATE_SCRIPT.finditer(text):
         payload = json.loads(match.group(1))
@@ -924,6 +926,9 @@ def report_overhead(path: str | os.PathLike[str]) -> dict[str, Any]:
     for buffers in buffer_lists:
         for buffer in buffers:
             if list(buffer.get("path", [])) == ["audio"]:
+                if not buffer["data"]:  # a clip whose audio the embed budget left out
+                    left_out += 1
+                    continue
                 clips += 1
                 encoded += len(buffer["data"])
                 audio += _base64_size(buffer["data"])
@@ -931,6 +936,7 @@ def report_overhead(path: str | os.PathLike[str]) -> dict[str, Any]:
         "html_bytes": html_bytes,
         "audio_bytes": audio,
         "clips": clips,
+        "clips_without_audio": left_out,
         "overhead_bytes": html_bytes - audio,
         "ratio": html_bytes / audio if audio else None,
         "base64_bytes": encoded - audio,
@@ -950,11 +956,13 @@ def describe_overhead(path: str | os.PathLike[str], numbers: Mapping[str, Any]) 
     def mb(n: int) -> str:
         return f"{n / 1e6:.1f} MB" if n >= 100_000 or n == 0 else f"{n / 1e6:.2f} MB"
 
+    left_out = numbers.get("clips_without_audio", 0)
+    without = f"; {left_out} clips without their audio (embed budget)" if left_out else ""
     if not numbers["audio_bytes"]:
-        return f"wrote {path}: {mb(numbers['html_bytes'])}, no audio"
+        return f"wrote {path}: {mb(numbers['html_bytes'])}, no audio{without}"
     return (
         f"wrote {path}: {mb(numbers['html_bytes'])}, {mb(numbers['audio_bytes'])} of audio in "
         f"{numbers['clips']} clips, overhead {numbers['ratio']:.2f}x (base64 "
         f"+{mb(numbers['base64_bytes'])}, unavoidable in one HTML file; everything else "
-        f"+{mb(numbers['other_bytes'])})"
+        f"+{mb(numbers['other_bytes'])}){without}"
     )

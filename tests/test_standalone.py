@@ -236,9 +236,19 @@ def test_save_html_can_embed_what_the_panel_leaves_out(tmp_path, offline) -> Non
     panel.embed = 0  # the notebook keeps no audio; the kernel holds every clip
     with pytest.warns(aw.AudioWarning, match=r"^8 of 8 clips are in the report without"):
         save_html(panel, tmp_path / "none.html")
-    assert report_overhead(tmp_path / "none.html")["audio_bytes"] == 0
+    numbers = report_overhead(tmp_path / "none.html")
+    assert (numbers["audio_bytes"], numbers["clips"], numbers["clips_without_audio"]) == (0, 0, 8)
+    assert describe_overhead("none.html", numbers).endswith(
+        "no audio; 8 clips without their audio (embed budget)"
+    )
+    with pytest.warns(aw.AudioWarning, match=r"clips are in the report without"):
+        latest = report_overhead(save_html(panel, tmp_path / "latest.html", embed="latest"))
+    assert latest["clips"] > 0
+    assert latest["clips_without_audio"] > 0
+    assert latest["clips"] + latest["clips_without_audio"] == 8
     out = panel.save_html(tmp_path / "all.html", title="Two runs", embed="all")
     assert report_overhead(out)["audio_bytes"] == sum(len(m.data) for _, m in panel._store)
+    assert (report_overhead(out)["clips"], report_overhead(out)["clips_without_audio"]) == (8, 0)
     assert panel.embed == 0  # the panel itself is unchanged
     assert not any(m.embedded or m.audio for _, m in panel._store)
     offline.open(out)
