@@ -46,6 +46,7 @@ class ClipSummary:
     rms_dbfs: float
     loudness_lufs: float | None
     peaks: npt.NDArray[np.int16]  # (channels, buckets, 2)
+    reference: bool = False  # the reference run's clip, shown beside every step
 
 
 def _level(value: float | None, unit: str) -> str:
@@ -65,10 +66,12 @@ def _svg(peaks: npt.NDArray[np.int16], color: str, points: int) -> str:
     hi = np.maximum.reduceat(highs, starts) / 32767
     xs = np.linspace(0, _SVG_W, n)
     mid = _SVG_H / 2
-    top = " ".join(f"{x:.0f},{mid - h * mid:.0f}" for x, h in zip(xs, hi, strict=True))
-    bottom = " ".join(
-        f"{x:.0f},{mid - v * mid:.0f}" for x, v in zip(xs[::-1], lo[::-1], strict=True)
-    )
+    # rounded outward to whole pixels: any sound covers the pixel it reaches (a clip peaking
+    # at -34 dBFS is a thin band, not a flat line), and silence stays flat
+    ys_top = np.floor(mid - hi * mid).astype(int)
+    ys_bottom = np.ceil(mid - lo * mid).astype(int)
+    top = " ".join(f"{x:.0f},{y}" for x, y in zip(xs, ys_top, strict=True))
+    bottom = " ".join(f"{x:.0f},{y}" for x, y in zip(xs[::-1], ys_bottom[::-1], strict=True))
     return (
         f'<svg width="{_SVG_W}" height="{_SVG_H}" viewBox="0 0 {_SVG_W} {_SVG_H}" '
         f'aria-hidden="true"><polygon points="{top} {bottom}" '
@@ -76,9 +79,15 @@ def _svg(peaks: npt.NDArray[np.int16], color: str, points: int) -> str:
     )
 
 
-def _row(clip: ClipSummary, points: int) -> str:
+def _row(clip: ClipSummary, step: int, points: int) -> str:
     name = html.escape(clip.run)
     label = name if clip.index == 0 else f"{name} #{clip.index}"
+    if clip.reference:
+        label += (
+            " <small>(reference"
+            + ("" if clip.step == step else f", step {clip.step}")
+            + ")</small>"
+        )
     caption = f"<br><small>{html.escape(clip.caption)}</small>" if clip.caption else ""
     return (
         f'<tr><td style="color:{html.escape(clip.color)};font-weight:600">{label}{caption}</td>'
@@ -137,7 +146,7 @@ def _summary(
     for group, step, clips in groups:
         title = f'<h4 style="margin:8px 0 2px">{html.escape(group)} · step {step}</h4>'
         block = title + table_head
-        rows = [_row(c, points) for c in clips]
+        rows = [_row(c, step, points) for c in clips]
         if used + len((block + "</table>").encode()) + reserve > FALLBACK_BUDGET:
             left_out += len(rows)
             continue

@@ -923,9 +923,19 @@ class AudioPanel(anywidget.AnyWidget):
             True
         """
         with self._lock:
-            shown = self.group_steps
+            reference = self._reference
             groups = []
-            for group, step in shown.items():
+            for group, step in self.group_steps.items():
+                here = self._store.at(group, step)
+                # the reference run first, as the panel shows it: its clip of this step, else
+                # of its nearest step before, else of its first
+                own = sorted(
+                    {k.step for k, _ in self._store if k.run == reference and k.group == group}
+                )
+                before = [s for s in own if s <= step]
+                beside = [] if not own else self._store.at(group, before[-1] if before else own[0])
+                rows = [kv for kv in beside if kv[0].run == reference]
+                rows += [kv for kv in here if kv[0].run != reference]
                 clips = [
                     ClipSummary(
                         group=key.group,
@@ -940,8 +950,9 @@ class AudioPanel(anywidget.AnyWidget):
                         rms_dbfs=model.stats["rms_dbfs"],
                         loudness_lufs=model.stats["loudness_lufs"],
                         peaks=_decode_array(model.arrays["peaks"]),
+                        reference=key.run == reference,
                     )
-                    for key, model in self._store.at(group, step)
+                    for key, model in rows
                 ]
                 groups.append((group, step, clips))
             totals = (len(self._store.runs), len(self._store.groups), len(self._store))

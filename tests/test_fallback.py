@@ -71,6 +71,40 @@ def test_waveforms_get_fewer_points_before_any_row_is_left_out():
     assert 8 <= n < 32
 
 
+def test_quiet_clips_draw_a_waveform_and_silence_a_flat_line():
+    def heights(summary: str) -> list[int]:
+        (points,) = re.findall(r'points="([^"]*)"', summary)
+        ys = [int(p.split(",")[1]) for p in points.split()]
+        half = len(ys) // 2
+        return [b - t for t, b in zip(ys[:half], ys[half:][::-1], strict=True)]
+
+    t = np.arange(8000) / 8000
+    quiet = aw.AudioPanel()  # peaks at -34 dBFS: rounded to the pixel it was a flat line
+    quiet.log({"g": aw.Audio(0.02 * np.sin(2 * np.pi * 200 * t), 8000)}, step=0, run="r")
+    assert min(heights(quiet.summary_html())) >= 2
+    silent = aw.AudioPanel()
+    silent.log({"g": aw.Audio(np.zeros(8000), 8000)}, step=0, run="r")
+    assert set(heights(silent.summary_html())) == {0}
+    loud = aw.AudioPanel()
+    loud.log({"g": aw.Audio(0.9 * np.sin(2 * np.pi * 200 * t), 8000)}, step=0, run="r")
+    assert min(heights(loud.summary_html())) >= 17
+
+
+def test_the_reference_run_is_shown_beside_every_step():
+    panel = aw.AudioPanel()
+    panel.log({"g": sine_clip(220, "ground truth")}, step=0, run="truth", reference=True)
+    for step in (0, 100, 200):
+        panel.log({"g": sine_clip(300 + step)}, step=step, run="model")
+    summary = panel.summary_html()
+    assert "g · step 200" in summary
+    rows = re.findall(r"<tr><td[^>]*>(.*?)</td>", summary)
+    assert rows[0].startswith("truth <small>(reference, step 0)</small>"), rows
+    assert rows[1] == "model"
+    panel.step = 0
+    rows = re.findall(r"<tr><td[^>]*>(.*?)</td>", panel.summary_html())
+    assert rows[0].startswith("truth <small>(reference)</small>"), rows
+
+
 CELL = """
 import numpy as np, audiowidget as aw
 panel = aw.AudioPanel()
