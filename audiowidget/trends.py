@@ -12,7 +12,8 @@ Entry points:
 The figure follows the panel: new logs extend the lines, moving a slider (or
 setting ``panel.step``) moves the marker, and ``figure.close()`` disconnects it.
 It is a regular widget, so it is saved with the notebook and drawn in HTML
-exports (clicking a point needs a kernel; tooltips do not).
+exports. Clicking a point and the marker following the sliders need a kernel
+(the figure and the panel talk through Python); tooltips do not.
 """
 
 from __future__ import annotations
