@@ -448,14 +448,26 @@ def test_a_report_says_so_at_once(lazy: Lazy) -> None:
         expect(card).to_have_attribute("data-audio", "failed")
         expect(z.message(run)).to_have_text(NO_KERNEL)
         expect(z.status(run).get_by_role("button", name="Retry")).to_be_hidden()
-    z.play()
+        # nothing to play or save: the controls are disabled, not dead
+        for name in ["Play", "Skip back 5 seconds", "Skip forward 5 seconds"]:
+            expect(card.get_by_role("button", name=name)).to_be_disabled()
+        expect(card.get_by_role("slider", name="Seek")).to_be_disabled()
+        expect(card.get_by_role("link", name="Download")).to_have_attribute("aria-disabled", "true")
+    z.card().get_by_role("button", name="Analyze").click()
+    dialog = z.page.get_by_role("dialog")
+    expect(dialog.get_by_role("button", name="Play")).to_be_disabled()
+    z.page.keyboard.press("Escape")
+    z.card().get_by_role("link", name="Download").click(force=True)
     z.page.wait_for_timeout(100)
     expect(z.message()).to_have_text(NO_KERNEL)
     assert z.h.js("() => harness.playing().length") == 0
-    # The newest step was embedded: it plays.
+    # The newest step was embedded: the same cards show it, and it plays.
     z.h.js("() => harness.panel.set('_linked_step', null)")
     expect(z.card()).to_have_attribute("data-step", str(STEPS[-1]))
     z.expect_ready()
+    expect(z.card().get_by_role("link", name="Download")).not_to_have_attribute(
+        "aria-disabled", "true"
+    )
     z.play()
     z.wait_playing()
     assert z.requests() == []

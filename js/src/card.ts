@@ -197,7 +197,10 @@ export class Card {
     // A saved report still reading its page: this clip's audio is further down.
     if (!this.url && pendingIn(model, "audio")) this.bytes().catch(() => undefined);
     // In a saved report no kernel can send what was not embedded: say so at once.
-    else if (!this.url && !this.ctx.fetcher.live(model)) this.setStatus("failed", NO_KERNEL);
+    else if (!this.url && !this.ctx.fetcher.live(model)) {
+      this.setStatus("failed", NO_KERNEL);
+      this.player.setAvailable(false);
+    }
   }
 
   /**
@@ -235,6 +238,7 @@ export class Card {
     if (entry === this.entry) return;
     this.listeners.off();
     this.dropAudio(bytesOf(entry.model) !== null);
+    this.player.setAvailable(true); // until the new clip's audio turns out not to be had
     this.entry = entry;
     this.seekOverride = null;
     this.label(entry);
@@ -299,6 +303,7 @@ export class Card {
 
   private attach(bytes: Uint8Array): void {
     this.loading = null;
+    this.player.setAvailable(true);
     if (!this.url) {
       this.held = bytes;
       // A seek made before is kept: the element starts at its default playback start position.

@@ -59,6 +59,9 @@ export class PlayerControls {
   private readonly onTime: PlayerOptions["onTime"];
   private readonly need: PlayerOptions["need"];
   private readonly download: HTMLAnchorElement;
+  private readonly skips: HTMLButtonElement[];
+  /** False when the audio cannot be had (a report that left it out, with no kernel). */
+  private available = true;
   private frame = 0;
 
   constructor(options: PlayerOptions) {
@@ -72,6 +75,7 @@ export class PlayerControls {
     this.playButtons = [play];
     const back = button("aw-skip-back", "Skip back 5 seconds", "back");
     const forward = button("aw-skip-forward", "Skip forward 5 seconds", "forward");
+    this.skips = [back, forward];
     this.seek = range("aw-seek", "Seek", options.duration, "0.01");
     const time = h("span", "aw-time");
     this.time = time;
@@ -98,7 +102,7 @@ export class PlayerControls {
       download,
       "click",
       (event) => {
-        if (!this.need(() => download.click())) event.preventDefault();
+        if (!this.available || !this.need(() => download.click())) event.preventDefault();
       },
       signal,
     );
@@ -159,6 +163,7 @@ export class PlayerControls {
     const play = button("aw-play", "Play", "play");
     listen(play, "click", () => this.toggle(), signal);
     this.playButtons.push(play);
+    play.disabled = !this.available;
     signal.addEventListener("abort", () => {
       this.playButtons.splice(this.playButtons.indexOf(play), 1);
     });
@@ -181,6 +186,19 @@ export class PlayerControls {
     download.download = downloadName;
     download.title = `Download ${downloadName}`;
     this.update(0);
+  }
+
+  /**
+   * Whether the audio can be had at all. Without it (a report that left the clip's audio
+   * out, with no kernel to ask) play, skip, seek and download are disabled, not dead.
+   */
+  setAvailable(on: boolean): void {
+    if (on === this.available) return;
+    this.available = on;
+    for (const b of [...this.playButtons, ...this.skips]) b.disabled = !on;
+    this.seek.disabled = !on;
+    if (on) this.download.removeAttribute("aria-disabled");
+    else this.download.setAttribute("aria-disabled", "true");
   }
 
   /** The Blob URL of the audio, once it is there: what Download saves. */
