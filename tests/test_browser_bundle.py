@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from browser_support import block_non_local, serve_directory
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -429,6 +430,44 @@ def test_clips_under_a_second_show_hundredths(harness: Harness) -> None:
     assert h.audio_state(SPEECH, "baseline")["t"] == pytest.approx(0.03, abs=0.002)
     expect_text(card.locator(".aw-time"), "0:00.03 / 0:00.05")
     assert card.get_by_label("Seek").get_attribute("aria-valuetext") == "0:00.03 of 0:00.05"
+
+
+def test_clips_of_one_flac_frame_play_to_the_end(harness: Harness) -> None:
+    # Chromium cannot play a single-frame FLAC (up to 4096 samples) preloaded as metadata only
+    h = harness
+    h.add_page(
+        [
+            make_clip("baseline", SPEECH, 0, seconds=0.05, sample_rate=16000),  # 800 samples
+            make_clip("bigger-model", SPEECH, 0, seconds=0.25, sample_rate=16000),  # 4000
+        ]
+    )
+    h.render()
+    for run in ["baseline", "bigger-model"]:
+        h.wait_metadata(SPEECH, run)
+        card = h.card(SPEECH, run)
+        card.get_by_role("button", name="Play").click()
+        card.locator("audio").evaluate(
+            "a => new Promise((ok, no) => {"
+            " const fail = () => no(new Error(a.error ? a.error.message : 'not ended after 5 s'));"
+            " if (a.ended) ok(); if (a.error) fail(); a.addEventListener('ended', ok);"
+            " a.addEventListener('error', fail); setTimeout(fail, 5000); })"
+        )
+        expect_count(card.get_by_role("button", name="Play"), 1)
+
+
+def test_audio_the_browser_cannot_play_says_so_on_its_card(harness: Harness) -> None:
+    h = harness
+    broken = make_clip("baseline", SPEECH, 0, seconds=1.0)
+    data = base64.b64decode(broken["audio"])
+    broken["audio"] = base64.b64encode(data[:4] + bytes(len(data) - 4)).decode()  # fLaC, then 0s
+    h.add_page([broken, make_clip("bigger-model", SPEECH, 0, seconds=1.0)])
+    h.render()
+    card = h.card(SPEECH, "baseline")
+    card.get_by_role("button", name="Play").click()
+    expect(card).to_have_attribute("data-audio", "unplayable")
+    expect(card.locator(".aw-status")).to_contain_text("Cannot play this clip")
+    expect(card.locator(".aw-status").get_by_role("button", name="Retry")).to_be_hidden()
+    expect(h.card(SPEECH, "bigger-model")).to_have_attribute("data-audio", "ready")
 
 
 def test_buttons_work_from_the_keyboard(loaded: Harness) -> None:

@@ -17,6 +17,9 @@ import { bytesOf, CLOSED, LOADING, NO_KERNEL, PAGE_LOADING } from "./source";
 import type { ViewContext } from "./view";
 import { Waveform } from "./waveform";
 
+/** Clips of at most this many frames (a few tens of KB) are preloaded whole, see `attach`. */
+const SHORT_CLIP_FRAMES = 16384;
+
 const span = (className: string, text: string): HTMLSpanElement => h("span", className, text);
 
 function channelLabel(channels: number): string {
@@ -110,7 +113,6 @@ export class Card {
     this.status.append(this.statusText, this.retry);
 
     this.audio = h("audio", "");
-    this.audio.preload = "metadata";
     ctx.playback.add(this.audio);
     listen(
       this.audio,
@@ -119,6 +121,16 @@ export class Card {
         ctx.playback.started(this.audio);
         if (this.matchGain !== null) this.elementGain.set(this.matchGain, true);
         ctx.audio.resume();
+      },
+      signal,
+    );
+    listen(
+      this.audio,
+      "error",
+      () => {
+        // the browser could not decode or play what it was given: say so on the card
+        const err = this.audio.error;
+        if (this.url && err) this.setStatus("unplayable", `Cannot play this clip: ${err.message || `media error ${err.code}`}`);
       },
       signal,
     );
@@ -308,6 +320,9 @@ export class Card {
       this.held = bytes;
       // A seek made before is kept: the element starts at its default playback start position.
       this.url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: this.entry.meta.mime }));
+      // Chromium fails to play a FLAC file of a single frame (up to 4096 samples) that it
+      // preloaded as metadata only ("demuxer seek failed"): short clips load whole.
+      this.audio.preload = this.entry.meta.frames <= SHORT_CLIP_FRAMES ? "auto" : "metadata";
       this.audio.src = this.url;
       this.player.setSource(this.url);
     }
@@ -324,7 +339,10 @@ export class Card {
     else this.setStatus("failed", err instanceof Error ? err.message : String(err));
   }
 
-  /** `data-audio`: remote (not fetched yet), loading, failed or ready; the status line says the rest. */
+  /**
+   * `data-audio`: remote (not fetched yet), loading, failed, ready or unplayable (the browser
+   * could not play what it got); the status line says the rest.
+   */
   private setStatus(state: string, text: string | null): void {
     const el = this.element;
     el.dataset.audio = state;
