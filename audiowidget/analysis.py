@@ -150,16 +150,6 @@ def _start(jobs: list[Callable[[], None]]) -> Callable[[], None]:
     return wait
 
 
-# Full scale of the positive extreme of integer sources, in to_numpy() units.
-_INT_POSITIVE_FULL_SCALE = {
-    "int8": 127 / 128,
-    "uint8": 127 / 128,
-    "int16": 32767 / 32768,
-    "int24": (2**23 - 1) / 2**23,
-    "int32": (2**31 - 1) / 2**31,
-}
-
-
 @dataclass(frozen=True)
 class Analysis:
     """Everything audiowidget shows about one clip (see the module docstring for definitions).
@@ -964,8 +954,8 @@ def analyze_clip(clip: Audio, encoding: str) -> Analysis:
         clip.to_numpy(),
         clip.sample_rate,
         encoding=encoding,
-        full_scale=_INT_POSITIVE_FULL_SCALE.get(clip.source_dtype, 1.0),
         peak=clip.peak,
+        clipped=clip._clipped_samples(),  # on the stored samples: exact for every type
     )
 
 
@@ -974,12 +964,14 @@ def analyze_samples(
     sample_rate: int,
     *,
     encoding: str,
-    full_scale: float = 1.0,
     peak: float | None = None,
+    clipped: int | None = None,
 ) -> Analysis:
     """:func:`analyze` on float32 ``(frames, channels)`` samples in full-scale units.
 
-    ``peak`` is max |x| when the caller knows it already (else it is measured).
+    ``peak`` is max |x| when the caller knows it already (else it is measured);
+    ``clipped`` the clipped samples when the caller counted them on the source
+    samples (else those of ``x`` at or beyond 1.0 are counted)
     The spectrum's spans of frames go to the worker threads; this thread
     takes the sample statistics meanwhile, then hands out the K-weighting's
     chunks (solving its state recurrence in between) and waits for it all.
@@ -991,7 +983,7 @@ def analyze_samples(
     x, exponent = _scaled(x, _peak(x) if peak is None else peak)
     lanes = _lanes(x)
     spectrum = _start_spectrum(lanes, sample_rate, SPECTRUM_BINS, exponent)
-    levels = _levels(x, sample_rate, full_scale, exponent)
+    levels = _levels(x, sample_rate, exponent, clipped)
     measurable = frames >= 0.4 * sample_rate and _k_weighting_defined(sample_rate)
     loudness = _loudness(lanes, sample_rate, exponent) if measurable else None
     frames_u8, frequencies, fps, average = spectrum()
@@ -1051,11 +1043,12 @@ def _passes(
 
 
 def _levels(
-    x: Float32Array, sample_rate: int, full_scale: float, exponent: int = 0
+    x: Float32Array, sample_rate: int, exponent: int = 0, clipped: int | None = None
 ) -> dict[str, Any]:
     """The statistics read straight off the samples, and the waveform peaks.
 
-    ``x`` is the samples times ``2**-exponent`` (see :func:`_scaled`).
+    ``x`` is the samples times ``2**-exponent`` (see :func:`_scaled`). ``clipped``
+    is the count of clipped samples if known, else those with ``|x| >= 1.0``.
     """
     channels = x.shape[1]
     lows, highs, window_energy, window_sums, window = _passes(x, sample_rate)
@@ -1074,7 +1067,7 @@ def _levels(
     with np.errstate(divide="ignore"):
         window_db = 10 * np.log10(window_energy / (window * channels))
     loud = window_db[window_db > _GATE_DBFS]
-    limit = np.float32(math.ldexp(full_scale, -exponent))  # in the units of x
+    limit = np.float32(math.ldexp(1.0, -exponent))  # full scale in the units of x
     return {
         "peak_dbfs": peak_db,
         "peak_dbfs_per_channel": tuple(_db(float(p)) for p in peak_per_channel),
@@ -1085,7 +1078,11 @@ def _levels(
         ),
         "dc_offset": total_sum / x.size,
         "clipped_samples": (
-            int(np.count_nonzero(np.abs(x) >= limit)) if peak >= np.float32(full_scale) else 0
+            clipped
+            if clipped is not None
+            else int(np.count_nonzero(np.abs(x) >= limit))
+            if peak >= 1.0
+            else 0
         ),
         "silence_ratio": float(np.mean(window_db < _SILENCE_DBFS)),
         "peaks": _quantize_peaks(lows, highs),

@@ -52,6 +52,14 @@ _CHUNK_FRAMES: Final = 1 << 16
 _ARRAY_DTYPES: Final = ("float16", "float32", "float64", "int8", "int16", "int32", "uint8")
 _INT_FULL_SCALE: Final = {"int8": 128.0, "int16": 32768.0, "int32": 2.0**31}
 _UINT8_ZERO: Final = 128
+# The positive extreme of integer sources, in to_numpy() units (the negative one is -1.0).
+_INT_POSITIVE_FULL_SCALE: Final = {
+    "int8": 127 / 128,
+    "uint8": 127 / 128,
+    "int16": 32767 / 32768,
+    "int24": (2**23 - 1) / 2**23,
+    "int32": (2**31 - 1) / 2**31,
+}
 
 # File subtype -> (dtype soundfile decodes it into, source_dtype label).
 # Anything not listed (compressed or companded audio) decodes to float32.
@@ -534,6 +542,28 @@ class Audio:
             ext=ext,
             encoding=f"{container} {bits}-bit",
             bit_depth=bits,
+        )
+
+    def _clipped_samples(self) -> int:
+        """Samples at or beyond full scale, counted exactly on the stored samples.
+
+        For integer sources these are the type's two extreme values (-32768 and
+        32767 for int16; not -32767), for floats ``|x| >= 1.0`` in their own
+        precision (float32 would round ``1 - 1e-9`` up to 1.0).
+        """
+        top = _INT_POSITIVE_FULL_SCALE.get(self._source_dtype)
+        if self._peak < (top or 1.0):
+            return 0  # nothing reaches full scale: no pass over the samples
+        pcm = self._pcm()
+        if top is None or pcm.dtype.kind == "f":
+            return sum(int(np.count_nonzero(np.abs(c) >= 1.0)) for c in _chunks(pcm))
+        if pcm.dtype == np.uint8:
+            high, low = 2 * _UINT8_ZERO - 1, 0
+        else:  # also 8- and 24-bit files, decoded into int16 and int32 (shifted up)
+            scale = _INT_FULL_SCALE[pcm.dtype.name]
+            high, low = round(top * scale), -round(scale)
+        return sum(
+            int(np.count_nonzero(c >= high) + np.count_nonzero(c <= low)) for c in _chunks(pcm)
         )
 
     def _pcm_bits(self) -> int:

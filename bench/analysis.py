@@ -118,7 +118,7 @@ def main() -> None:
     lanes = _lanes(x)
     t_spectrum = median_time(lambda: _start_spectrum(lanes, RATE, SPECTRUM_BINS)())
     t_loudness = median_time(lambda: _loudness(lanes, RATE))
-    t_levels = median_time(lambda: _levels(x, RATE, 1.0))
+    t_levels = median_time(lambda: _levels(x, RATE))
     print(
         f"  each part alone: spectrum {t_spectrum:.3f} s, loudness {t_loudness:.3f} s, "
         f"sample statistics {t_levels:.3f} s (sum {t_spectrum + t_loudness + t_levels:.3f} s; "

@@ -125,6 +125,35 @@ def test_int16_square_at_the_type_extremes_counts_as_clipped():
     assert a.encoding == "FLAC 16-bit"
 
 
+@pytest.mark.parametrize(
+    ("dtype", "subtype", "extremes", "near"),
+    [
+        (np.int8, None, [-128, 127], [-127, 126]),
+        (np.uint8, None, [0, 255], [1, 254]),
+        (np.int16, None, [-32768, 32767], [-32767, 32766]),
+        (np.int32, None, [-(2**31), 2**31 - 1], [-(2**31) + 1, 2**31 - 64]),  # float32: 1.0
+        (np.int32, "PCM_24", [-(2**23), 2**23 - 1], [-(2**23) + 1, 2**23 - 2]),
+        (np.int16, "PCM_U8", [-128, 127], [-127, 126]),
+    ],
+)
+def test_only_the_types_extremes_count_as_clipped(tmp_path, dtype, subtype, extremes, near):
+    silence = [128] if dtype == np.uint8 else [0]
+    x = np.array(extremes * 5 + near * 7 + silence * 100)
+    if subtype is None:
+        clip = aw.Audio(x.astype(dtype), 8000)
+    else:  # a file: 24-bit and 8-bit samples are decoded shifted up into int32 and int16
+        bits = 24 if subtype == "PCM_24" else 8
+        sf.write(tmp_path / "c.wav", (x * 2 ** (32 - bits)).astype(np.int32), 8000, subtype=subtype)
+        clip = aw.Audio(tmp_path / "c.wav")
+        assert clip.source_dtype == ("int24" if bits == 24 else "uint8")
+    assert aw.analyze(clip).clipped_samples == 10
+
+
+def test_floats_count_as_clipped_at_full_scale_in_their_own_precision():
+    x = np.array([1.0, -1.0, 1.5, 1 - 1e-9, -(1 - 1e-9), 0.5] + [0.0] * 100)  # float64
+    assert aw.analyze(x, 8000).clipped_samples == 3  # float32 rounds 1 - 1e-9 to 1.0
+
+
 def test_dc_offset():
     a = aw.analyze(np.full(8000, 0.25), 8000)
     assert a.dc_offset == pytest.approx(0.25)
@@ -488,7 +517,7 @@ def test_sample_statistics_read_block_by_block_equal_their_definitions(
     assert len(energy) == frames // window
     np.testing.assert_allclose(energy, (shaped**2).sum(axis=1), rtol=1e-5)
     np.testing.assert_allclose(sums, shaped.sum(axis=1), rtol=1e-4, atol=1e-4)
-    stats = analysis._levels(x, rate, 1.0)
+    stats = analysis._levels(x, rate)
     assert stats["dc_offset"] == pytest.approx(float(x.mean(dtype=np.float64)), abs=1e-7)
     rms = 10 * math.log10(float(np.mean(x.astype(np.float64) ** 2)))
     assert stats["rms_dbfs"] == pytest.approx(rms, abs=1e-4)
