@@ -46,6 +46,7 @@ shifted back. NaN, Inf and values beyond float32 are an error.
 from __future__ import annotations
 
 import math
+import numbers
 import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -205,19 +206,28 @@ def _db(amplitude: float) -> float:
 
 
 def _samples(samples: npt.ArrayLike) -> tuple[Float32Array, float]:
-    """``samples`` as float32 ``(frames, channels)``, and max |x|.
+    """``samples`` as float32 ``(frames, channels)`` in full-scale units, and max |x|.
 
-    NaN, Inf and values beyond float32 are an error.
+    Arrays are read as :class:`audiowidget.Audio` reads them: ``(frames,)``,
+    ``(frames, channels)`` or ``(channels, frames)``, integer types scaled by
+    their full scale (int16 / 32768, ...). Empty input, NaN, Inf and values
+    beyond float32 are an error.
     """
-    x = np.asarray(samples)
-    if x.ndim == 1:
-        x = x[:, None]
-    if x.ndim != 2:
-        raise ValueError(f"samples must be (frames,) or (frames, channels), got shape {x.shape}")
-    peak = _peak(x)
+    from .clip import _as_array, _frames_channels, _to_float32  # clip imports this module
+    from .clip import _peak as _source_peak
+
+    x = _frames_channels(_as_array(samples))
+    peak = _source_peak(x)  # in full-scale units for every type
     if x.dtype.kind == "f":
         check_values(x, peak)
-    return np.ascontiguousarray(x, dtype=np.float32), peak
+    return np.ascontiguousarray(x if x.dtype == np.float32 else _to_float32(x)), peak
+
+
+def _rate(sample_rate: object) -> int:
+    """``sample_rate`` checked as :class:`audiowidget.Audio` checks it."""
+    from .clip import _check_rate
+
+    return _check_rate(sample_rate, "sample_rate")
 
 
 def check_values(samples: npt.NDArray[Any], peak: float) -> None:
@@ -269,7 +279,9 @@ def waveform_peaks(samples: npt.ArrayLike, buckets: int) -> npt.NDArray[np.int16
         >>> waveform_peaks(x, 2)[0].tolist()
         [[0, 32767], [-16384, 8192]]
     """
-    return _quantize_peaks(*_bucket_extremes(_samples(samples)[0], buckets))
+    if isinstance(buckets, bool) or not isinstance(buckets, numbers.Integral) or buckets < 1:
+        raise ValueError(f"buckets must be a whole number above 0, got {buckets!r}")
+    return _quantize_peaks(*_bucket_extremes(_samples(samples)[0], int(buckets)))
 
 
 def _bucket_extremes(
@@ -411,8 +423,11 @@ def spectrum_frames(
         >>> int(frames[15].max())  # a full-scale sine reads 0 dB: the top of the uint8 range
         255
     """
+    rate = _rate(sample_rate)
+    if isinstance(bins, bool) or not isinstance(bins, numbers.Integral) or bins < 1:
+        raise ValueError(f"bins must be a whole number above 0, got {bins!r}")
     x, exponent = _scaled(*_samples(samples))
-    return _start_spectrum(_lanes(x), sample_rate, bins, exponent)()
+    return _start_spectrum(_lanes(x), rate, int(bins), exponent)()
 
 
 def _lanes(x: Float32Array) -> list[Float32Array]:
@@ -816,11 +831,12 @@ def integrated_loudness(samples: npt.ArrayLike, sample_rate: int) -> float | Non
         >>> round(integrated_loudness(0.5 * np.sin(2 * np.pi * 997 * t), 48000), 2)
         -9.03
     """
+    rate = _rate(sample_rate)
     x, peak = _samples(samples)
-    if x.shape[0] < 0.4 * sample_rate or not _k_weighting_defined(sample_rate):
+    if x.shape[0] < 0.4 * rate or not _k_weighting_defined(rate):
         return None
     x, exponent = _scaled(x, peak)
-    return _loudness(_lanes(x), sample_rate, exponent)
+    return _loudness(_lanes(x), rate, exponent)
 
 
 def _loudness(lanes: list[Float32Array], sample_rate: int, exponent: int = 0) -> float:
@@ -939,7 +955,11 @@ def analyze(data: Any, sample_rate: int | None = None) -> Analysis:
     from .clip import Audio  # the clip model validates input; analysis stays array-level
 
     clip = data if isinstance(data, Audio) else Audio(data, sample_rate)
-    if isinstance(data, Audio) and sample_rate is not None and sample_rate != clip.sample_rate:
+    if (
+        isinstance(data, Audio)
+        and sample_rate is not None
+        and _rate(sample_rate) != clip.sample_rate
+    ):
         raise ValueError(
             f"sample_rate={sample_rate} differs from the clip's {clip.sample_rate} Hz; "
             "an Audio brings its own rate: leave sample_rate out"

@@ -375,6 +375,41 @@ def test_analysis_functions_refuse_nan_inf_and_values_beyond_float32(bad):
         aw.analyze(x, 48000)
 
 
+def test_analysis_functions_read_arrays_as_audio_does():
+    t = np.arange(16000) / 16000
+    x = 0.5 * np.sin(2 * np.pi * 440 * t)
+    i16 = np.round(x * 32767).astype(np.int16)
+    stereo = np.stack([x, x])  # channels first, as Audio takes it
+    for samples in (i16, stereo, x.tolist()):
+        expected = aw.analyze(samples, 16000)  # as the Audio of the same array
+        assert integrated_loudness(samples, 16000) == pytest.approx(
+            expected.loudness_lufs, abs=1e-9
+        )
+        mono = aw.analyze(x, 16000).loudness_lufs  # stereo: two channels of it, +3.01 LU
+        assert expected.loudness_lufs == pytest.approx(
+            mono + (10 * math.log10(2) if samples is stereo else 0), abs=0.01
+        )
+        frames = spectrum_frames(samples, 16000)[0]
+        np.testing.assert_array_equal(frames, expected.spectrum_frames)
+        peaks = analysis.waveform_peaks(samples, 100)
+        assert peaks.shape == ((2 if samples is stereo else 1), 100, 2)
+        assert abs(int(peaks[0, :, 1].max()) - 16384) <= 2  # half of full scale: not 32767
+    # empty input, bad rates and bad counts are refused with what to pass
+    for fn, error, message in [
+        (lambda: integrated_loudness([], 16000), ValueError, "audio is empty"),
+        (lambda: spectrum_frames(np.zeros(0), 16000), ValueError, "audio is empty"),
+        (lambda: analysis.waveform_peaks([], 10), ValueError, "audio is empty"),
+        (lambda: spectrum_frames(x, 0), ValueError, "sample_rate=0 is out of range"),
+        (lambda: integrated_loudness(x, "16000"), TypeError, "whole number of Hz"),
+        (lambda: analysis.waveform_peaks(x, 0), ValueError, "buckets must be a whole number"),
+        (lambda: spectrum_frames(x, 16000, bins=2.5), ValueError, "bins must be a whole number"),
+        (lambda: aw.analyze(aw.Audio(x, 16000), "16000"), TypeError, "whole number of Hz"),
+        (lambda: aw.analyze(aw.Audio(x, 16000), True), TypeError, "whole number of Hz"),
+    ]:
+        with pytest.raises(error, match=message):
+            fn()
+
+
 def test_loudness_is_none_where_k_weighting_is_undefined():
     # the K-weighting's shelf sits at 1682 Hz: below 3364 Hz it lies above Nyquist
     noise = np.random.default_rng(4).normal(0, 0.1, 30000).astype(np.float32)
