@@ -430,6 +430,12 @@ def test_clips_under_a_second_show_hundredths(harness: Harness) -> None:
     assert h.audio_state(SPEECH, "baseline")["t"] == pytest.approx(0.03, abs=0.002)
     expect_text(card.locator(".aw-time"), "0:00.03 / 0:00.05")
     assert card.get_by_label("Seek").get_attribute("aria-valuetext") == "0:00.03 of 0:00.05"
+    # a thousandth of a second per step: the keys move a tenth of the clip, not a fifth
+    card.get_by_label("Seek").press("Home")
+    card.get_by_label("Seek").press("PageUp")
+    assert h.audio_state(SPEECH, "baseline")["t"] == pytest.approx(0.005, abs=0.0015)
+    card.get_by_label("Seek").press("ArrowRight")
+    assert h.audio_state(SPEECH, "baseline")["t"] == pytest.approx(0.006, abs=0.0015)
 
 
 def test_clips_of_one_flac_frame_play_to_the_end(harness: Harness) -> None:

@@ -47,6 +47,9 @@ export function downloadName(run: string, group: string, step: number, index: nu
  */
 export function showSeek(seek: HTMLInputElement, t: number, duration: number): string {
   if (seek.max !== String(duration)) seek.max = String(duration);
+  // a hundredth of a second, or a thousandth under a second: Page Up/Down still move a tenth
+  const step = duration < 1 ? "0.001" : "0.01";
+  if (seek.step !== step) seek.step = step;
   seek.value = String(t);
   const decimals = timeDecimals(duration);
   const [at, of] = [formatTime(t, decimals), formatTime(duration, decimals)];
