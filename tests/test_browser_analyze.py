@@ -251,6 +251,32 @@ def test_stereo_waveform_has_one_lane_per_channel(analyze: Analyze) -> None:
     assert halves[0] > halves[1] > 0
 
 
+def test_a_clip_of_fewer_samples_than_buckets_draws_a_line(harness: Harness) -> None:
+    # 800 samples of a 3 kHz tone: one sample per bucket, drawn as dots unless joined
+    panel = aw.AudioPanel()
+    x = 0.5 * np.sin(2 * np.pi * 3000 * np.arange(800) / SR)
+    panel.log({"short": aw.Audio(x.astype(np.float32), SR)}, step=0, run=RUNS[0])
+    harness.js("s => harness.loadState(s)", panel_state(panel))
+    harness.render()
+    harness.card("short", RUNS[0]).get_by_role("button", name="Analyze").click()
+    dialog = harness.page.get_by_role("dialog")
+    dialog.get_by_role("tab", name="Waveform").click()
+    canvas = dialog.get_by_role("tabpanel").locator("canvas")
+    expect_drawn(canvas, 0.05, 1)
+    tall = canvas.evaluate(
+        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let tall = 0, drawn = 0;
+            for (let x = 0; x < c.width; x++) {
+              let n = 0;
+              for (let y = 0; y < c.height; y++) if (d[(y * c.width + x) * 4 + 3] > 128) n++;
+              if (n > 0) drawn++; if (n > c.height / 8) tall++;
+            }
+            return tall / drawn; }"""
+    )
+    assert tall > 0.5, tall  # consecutive samples swing by up to the full amplitude
+    panel.close()
+
+
 def test_tabs_follow_arrow_keys_home_and_end(analyze: Analyze) -> None:
     a = analyze
     dialog = a.open()

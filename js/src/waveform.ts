@@ -8,7 +8,9 @@ export const FULL_SCALE = 32767;
 
 /**
  * Channel `channel` of `(channels, buckets, 2)` min/max `peaks` across `width`
- * columns: `column(x, lo, hi)` for each column that holds a bucket.
+ * columns: `column(x, lo, hi)` for each column that holds a bucket. Each column
+ * reaches to the one before, so that a short clip (a sample or two per bucket)
+ * draws as a line through its samples rather than as dots.
  */
 export function envelope(
   peaks: DecodedArray,
@@ -18,6 +20,7 @@ export function envelope(
 ): void {
   const buckets = peaks.shape[1] ?? 0;
   const data = peaks.data;
+  let before: [number, number] | null = null;
   for (let x = 0; x < width; x++) {
     const b0 = Math.floor((x * buckets) / width);
     const b1 = Math.max(b0 + 1, Math.floor(((x + 1) * buckets) / width));
@@ -29,7 +32,9 @@ export function envelope(
       hi = Math.max(hi, data[i + 1] as number);
     }
     if (hi < lo) continue;
-    column(x, lo, hi);
+    const [prevLo, prevHi] = before ?? [lo, hi];
+    before = [lo, hi];
+    column(x, Math.min(lo, prevHi), Math.max(hi, prevLo));
   }
 }
 
