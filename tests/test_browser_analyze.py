@@ -277,6 +277,34 @@ def test_a_clip_of_fewer_samples_than_buckets_draws_a_line(harness: Harness) -> 
     panel.close()
 
 
+def test_a_clip_shorter_than_a_frame_fills_its_spectrogram(harness: Harness) -> None:
+    # 30 ms: one frame, whose column ended at 16.7 ms and left the rest of the plot empty
+    panel = aw.AudioPanel()
+    x = 0.5 * np.sin(2 * np.pi * 1000 * np.arange(480) / SR)
+    panel.log({"short": aw.Audio(x.astype(np.float32), SR)}, step=0, run=RUNS[0])
+    harness.js("s => harness.loadState(s)", panel_state(panel))
+    harness.render()
+    harness.card("short", RUNS[0]).get_by_role("button", name="Analyze").click()
+    dialog = harness.page.get_by_role("dialog")
+    dialog.get_by_role("tab", name="Spectrogram").click()
+    canvas = dialog.get_by_role("tabpanel").locator("canvas").first
+    expect_drawn(canvas, 0.1, 2)
+    # painted share of each tenth of the canvas's width, along its middle row
+    tenths = canvas.evaluate(
+        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            const y = Math.floor(c.height / 2), out = [];
+            for (let t = 0; t < 10; t++) {
+              let n = 0, all = 0;
+              for (let x = Math.floor(t * c.width / 10); x < (t + 1) * c.width / 10; x++, all++)
+                if (d[(y * c.width + x) * 4 + 3] > 0) n++;
+              out.push(n / all);
+            }
+            return out; }"""
+    )
+    assert min(tenths[2:9]) > 0.9, tenths
+    panel.close()
+
+
 def test_tabs_follow_arrow_keys_home_and_end(analyze: Analyze) -> None:
     a = analyze
     dialog = a.open()

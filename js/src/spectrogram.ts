@@ -79,6 +79,13 @@ export class SpectrogramView extends PlotView {
     ctx.clip();
     ctx.imageSmoothingEnabled = count < w;
     ctx.drawImage(this.image, x - (0.5 / fps) * px, y, (count / fps) * px, height);
+    // The clip may end up to half a frame after the last frame's column (a clip shorter
+    // than a frame, by most of the plot): that column reaches the end.
+    const end = (count - 0.5) / fps;
+    if (duration > end) {
+      const { width: iw, height: ih } = this.image;
+      ctx.drawImage(this.image, iw - 1, 0, 1, ih, x + end * px, y, (duration - end) * px, height);
+    }
     ctx.restore();
     timeAxis(ctx, this.plot, duration, colors);
 
