@@ -1011,7 +1011,7 @@ def analyze_samples(
     lanes = _lanes(x)
     spectrum = _start_spectrum(lanes, sample_rate, SPECTRUM_BINS, exponent)
     # Where the spectrum went to the workers, the sample statistics queue behind it rather
-    # than run here beside them: more threads than cores only take turns (10 % slower).
+    # than run here beside them: more threads than cores only take turns (6 % slower).
     levels: dict[str, Any] = {}
     levels_done = _start(
         [lambda: levels.update(_levels(x, sample_rate, exponent, clipped))],
