@@ -251,17 +251,23 @@ def test_stereo_waveform_has_one_lane_per_channel(analyze: Analyze) -> None:
     assert halves[0] > halves[1] > 0
 
 
-def test_a_clip_of_fewer_samples_than_buckets_draws_a_line(harness: Harness) -> None:
-    # 800 samples of a 3 kHz tone: one sample per bucket, drawn as dots unless joined
+def short_tone_tab(harness: Harness, freq: float, samples: int, tab: str) -> Any:
+    """The canvas of ``tab`` in the Analyze dialog of a lone short -6 dBFS tone."""
     panel = aw.AudioPanel()
-    x = 0.5 * np.sin(2 * np.pi * 3000 * np.arange(800) / SR)
+    x = 0.5 * np.sin(2 * np.pi * freq * np.arange(samples) / SR)
     panel.log({"short": aw.Audio(x.astype(np.float32), SR)}, step=0, run=RUNS[0])
     harness.js("s => harness.loadState(s)", panel_state(panel))
+    panel.close()
     harness.render()
     harness.card("short", RUNS[0]).get_by_role("button", name="Analyze").click()
     dialog = harness.page.get_by_role("dialog")
-    dialog.get_by_role("tab", name="Waveform").click()
-    canvas = dialog.get_by_role("tabpanel").locator("canvas")
+    dialog.get_by_role("tab", name=tab).click()
+    return dialog.get_by_role("tabpanel").locator("canvas").first
+
+
+def test_a_clip_of_fewer_samples_than_buckets_draws_a_line(harness: Harness) -> None:
+    # 800 samples of a 3 kHz tone: one sample per bucket, drawn as dots unless joined
+    canvas = short_tone_tab(harness, 3000, 800, "Waveform")
     expect_drawn(canvas, 0.05, 1)
     tall = canvas.evaluate(
         """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -274,20 +280,11 @@ def test_a_clip_of_fewer_samples_than_buckets_draws_a_line(harness: Harness) -> 
             return tall / drawn; }"""
     )
     assert tall > 0.5, tall  # consecutive samples swing by up to the full amplitude
-    panel.close()
 
 
 def test_a_clip_shorter_than_a_frame_fills_its_spectrogram(harness: Harness) -> None:
     # 30 ms: one frame, whose column ended at 16.7 ms and left the rest of the plot empty
-    panel = aw.AudioPanel()
-    x = 0.5 * np.sin(2 * np.pi * 1000 * np.arange(480) / SR)
-    panel.log({"short": aw.Audio(x.astype(np.float32), SR)}, step=0, run=RUNS[0])
-    harness.js("s => harness.loadState(s)", panel_state(panel))
-    harness.render()
-    harness.card("short", RUNS[0]).get_by_role("button", name="Analyze").click()
-    dialog = harness.page.get_by_role("dialog")
-    dialog.get_by_role("tab", name="Spectrogram").click()
-    canvas = dialog.get_by_role("tabpanel").locator("canvas").first
+    canvas = short_tone_tab(harness, 1000, 480, "Spectrogram")
     expect_drawn(canvas, 0.1, 2)
     # painted share of each tenth of the canvas's width, along its middle row
     tenths = canvas.evaluate(
@@ -302,7 +299,6 @@ def test_a_clip_shorter_than_a_frame_fills_its_spectrogram(harness: Harness) -> 
             return out; }"""
     )
     assert min(tenths[2:9]) > 0.9, tenths
-    panel.close()
 
 
 def test_tabs_follow_arrow_keys_home_and_end(analyze: Analyze) -> None:
