@@ -266,9 +266,11 @@ def _scaled(x: Float32Array, peak: float) -> tuple[Float32Array, int]:
 def waveform_peaks(samples: npt.ArrayLike, buckets: int) -> npt.NDArray[np.int16]:
     """Min and max of each of ``buckets`` equal slices, per channel, as int16.
 
-    ``samples`` is ``(frames, channels)`` in full-scale units (1.0 = full
-    scale). Values beyond full scale are drawn at full scale. Clips shorter
-    than ``buckets`` frames get one bucket per frame.
+    ``samples`` is read as :class:`audiowidget.Audio` reads arrays (floats in
+    full-scale units, integer types scaled by their full scale; ``(frames,)``,
+    ``(frames, channels)`` or ``(channels, frames)``). Values beyond full
+    scale are drawn at full scale. Clips shorter than ``buckets`` frames get
+    one bucket per frame.
 
     Returns an array of shape ``(channels, buckets, 2)`` holding ``[min, max]``
     scaled so that 32767 is full scale.
@@ -408,7 +410,8 @@ def _log_bins(sample_rate: int, n_fft: int, bins: int) -> _LogBins:
 def spectrum_frames(
     samples: npt.ArrayLike, sample_rate: int, bins: int = SPECTRUM_BINS
 ) -> tuple[npt.NDArray[np.uint8], Float32Array, float, Float32Array]:
-    """Spectrum frames of ``samples`` ``(frames, channels)``: see the module docstring.
+    """Spectrum frames of ``samples`` (read as :func:`waveform_peaks` reads them): see the
+    module docstring.
 
     Returns ``(frames_u8, frequencies_hz, fps, average_spectrum_db)`` where
     ``frames_u8`` is ``(n_frames, bins)`` uint8 over -120…0 dB.
@@ -441,6 +444,13 @@ _Spectrum = tuple[npt.NDArray[np.uint8], Float32Array, float, Float32Array]
 def _hop(sample_rate: int) -> int:
     """Samples from one spectrum frame to the next: about 1 / SPECTRUM_FPS seconds."""
     return max(1, round(sample_rate / SPECTRUM_FPS))
+
+
+def _spans(n_frames: int) -> list[tuple[int, int]]:
+    """The spans of spectrum frames the worker threads take: whole chunks, four per worker."""
+    chunk = _FRAMES_PER_CHUNK
+    per_span = max(chunk, -(-n_frames // (4 * _WORKERS) // chunk) * chunk)
+    return [(f0, min(n_frames, f0 + per_span)) for f0 in range(0, n_frames, per_span)]
 
 
 def _start_spectrum(
@@ -529,8 +539,7 @@ def _start_spectrum(
             np.copyto(q8, b, casting="unsafe")
             frames_u8[c0:c1] = q8.T
 
-    per_span = max(chunk, -(-n_frames // (4 * _WORKERS) // chunk) * chunk)
-    spans = [(f0, min(n_frames, f0 + per_span)) for f0 in range(0, n_frames, per_span)]
+    spans = _spans(n_frames)
     totals = [np.zeros(bins) for _ in spans]
     wait = _start(
         [partial(span, f0, f1, total) for (f0, f1), total in zip(spans, totals, strict=True)]
@@ -975,12 +984,9 @@ def analyze(data: Any, sample_rate: int | None = None) -> Analysis:
 
 def analyze_clip(clip: Audio, encoding: str) -> Analysis:
     """:func:`analyze` of an :class:`audiowidget.Audio` whose encoding label is known."""
+    samples, clipped = clip._analysis_input()  # a file is decoded once for both
     return analyze_samples(
-        clip.to_numpy(),
-        clip.sample_rate,
-        encoding=encoding,
-        peak=clip.peak,
-        clipped=clip._clipped_samples(),  # on the stored samples: exact for every type
+        samples, clip.sample_rate, encoding=encoding, peak=clip.peak, clipped=clipped
     )
 
 
@@ -999,9 +1005,10 @@ def analyze_samples(
     samples (else those of ``x`` at or beyond 1.0 are counted).
 
     On a long clip the spectrum's spans of frames go to the worker threads and
-    the sample statistics queue behind them; this thread then hands out the
-    K-weighting's chunks (solving its state recurrence in between) and waits
-    for it all. A short clip is analyzed in this thread from start to end.
+    the sample statistics queue behind them (or, with a core to spare, run in
+    this thread); this thread then hands out the K-weighting's chunks (solving
+    its state recurrence in between) and waits for it all. A short clip is
+    analyzed in this thread from start to end.
     """
     x = np.ascontiguousarray(x, dtype=np.float32)
     frames, channels = x.shape
@@ -1010,12 +1017,14 @@ def analyze_samples(
     x, exponent = _scaled(x, _peak(x) if peak is None else peak)
     lanes = _lanes(x)
     spectrum = _start_spectrum(lanes, sample_rate, SPECTRUM_BINS, exponent)
-    # Where the spectrum went to the workers, the sample statistics queue behind it rather
-    # than run here beside them: more threads than cores only take turns (6 % slower).
+    # Where the spectrum went to the workers and they have every core, the sample statistics
+    # queue behind it rather than run here beside them: more threads than cores only take
+    # turns (6 % slower on two cores). With a core to spare they run here meanwhile.
     levels: dict[str, Any] = {}
     levels_done = _start(
         [lambda: levels.update(_levels(x, sample_rate, exponent, clipped))],
-        queue=frames // _hop(sample_rate) >= _FRAMES_PER_CHUNK,
+        queue=len(_spans(1 + frames // _hop(sample_rate))) > 1
+        and (os.cpu_count() or 1) <= _WORKERS,
     )
     measurable = frames >= 0.4 * sample_rate and _k_weighting_defined(sample_rate)
     loudness = _loudness(lanes, sample_rate, exponent) if measurable else None

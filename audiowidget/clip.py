@@ -514,8 +514,8 @@ class Audio:
             kept = self._kept_file()
             if container == "FLAC" or kept.ext == "wav":
                 return kept
-            # a kept FLAC/MP3/OGG file asked for as WAV: decoded once, stored at the FLAC's own
-            # depth (bit-exact) or, for lossy files, at 24 bits
+            # a kept FLAC/MP3/OGG file asked for as WAV: decoded once, stored bit-exactly at
+            # the FLAC's depth (8-bit FLAC as 16-bit WAV) or, for lossy files, at 24 bits
             bits = 16 if kept.bit_depth is not None and kept.bit_depth <= 16 else 24
             return Audio(self.to_numpy(), self._sample_rate, bit_depth=bits).encode("wav")
         pcm = self._pcm()
@@ -544,8 +544,16 @@ class Audio:
             bit_depth=bits,
         )
 
-    def _clipped_samples(self) -> int:
-        """Samples at or beyond full scale, counted exactly on the stored samples.
+    def _analysis_input(self) -> tuple[npt.NDArray[np.float32], int]:
+        """The samples as :meth:`to_numpy` gives them, and the clipped samples among them.
+
+        A file is decoded once for both.
+        """
+        pcm = self._pcm()
+        return _to_float32(pcm), self._clipped_samples(pcm)
+
+    def _clipped_samples(self, pcm: Samples | None = None) -> int:
+        """Samples at or beyond full scale, counted exactly on the stored samples ``pcm``.
 
         For integer sources these are the type's two extreme values (-32768 and
         32767 for int16; not -32767), for floats ``|x| >= 1.0`` in their own
@@ -554,7 +562,7 @@ class Audio:
         top = _INT_POSITIVE_FULL_SCALE.get(self._source_dtype)
         if self._peak < (top or 1.0):
             return 0  # nothing reaches full scale: no pass over the samples
-        pcm = self._pcm()
+        pcm = self._pcm() if pcm is None else pcm
         if top is None or pcm.dtype.kind == "f":
             return sum(int(np.count_nonzero(np.abs(c) >= 1.0)) for c in _chunks(pcm))
         if pcm.dtype == np.uint8:

@@ -101,7 +101,8 @@ def _row(clip: ClipSummary, step: int, points: int) -> str:
 def fallback_html(
     groups: Sequence[tuple[str, int, Sequence[ClipSummary]]], totals: tuple[int, int, int]
 ) -> str:
-    """The static summary: for each ``(group, step, clips)``, a table of the clips at that step.
+    """The static summary: for each ``(group, step, clips)``, a table of the clips shown at that
+    step (the reference run's may come from another step: its row says which).
 
     ``totals`` is ``(runs, groups, clips)`` of the whole panel. Where every
     row does not fit in :data:`FALLBACK_BUDGET`, the waveforms get fewer

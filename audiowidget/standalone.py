@@ -957,7 +957,8 @@ def describe_overhead(path: str | os.PathLike[str], numbers: Mapping[str, Any]) 
         return f"{n / 1e6:.1f} MB" if n >= 100_000 or n == 0 else f"{n / 1e6:.2f} MB"
 
     left_out = numbers.get("clips_without_audio", 0)
-    without = f"; {left_out} clips without their audio (embed budget)" if left_out else ""
+    noun = "clip" if left_out == 1 else "clips"
+    without = f"; {left_out} {noun} without their audio (embed budget)" if left_out else ""
     if not numbers["audio_bytes"]:
         return f"wrote {path}: {mb(numbers['html_bytes'])}, no audio{without}"
     return (

@@ -121,8 +121,7 @@ def test_exported_report_says_at_once_what_was_not_embedded(tmp_path, page):
             expect(card.locator(".aw-status")).to_contain_text(NO_KERNEL, timeout=2_000)
             expect(card.get_by_role("button", name="Retry")).to_be_hidden()
             expect(card.get_by_role("button", name="Play")).to_be_disabled()
-        expect(cards.first).to_have_attribute("data-audio", "failed")
-        assert cards.first.locator("audio").get_attribute("src") is None
+            assert card.locator("audio").get_attribute("src") is None
         # The embedded step still plays.
         slider.press("ArrowRight")
         expect(cards.first).to_have_attribute("data-step", "100")

@@ -17,7 +17,7 @@ import { bytesOf, CLOSED, LOADING, NO_KERNEL, PAGE_LOADING } from "./source";
 import type { ViewContext } from "./view";
 import { Waveform } from "./waveform";
 
-/** Clips of at most this many frames (a few tens of KB) are preloaded whole, see `attach`. */
+/** Clips of at most this many frames (under 0.4 s at 48 kHz) are preloaded whole, see `attach`. */
 const SHORT_CLIP_FRAMES = 16384;
 
 const span = (className: string, text: string): HTMLSpanElement => h("span", className, text);
@@ -130,7 +130,7 @@ export class Card {
       () => {
         // the browser could not decode or play what it was given: say so on the card
         const err = this.audio.error;
-        if (this.url && err) this.setStatus("unplayable", `Cannot play this clip: ${err.message || `media error ${err.code}`}`);
+        if (this.url && err) this.setStatus("unplayable", `Cannot play this clip (${err.message || err.code})`);
       },
       signal,
     );
@@ -209,10 +209,7 @@ export class Card {
     // A saved report still reading its page: this clip's audio is further down.
     if (!this.url && pendingIn(model, "audio")) this.bytes().catch(() => undefined);
     // In a saved report no kernel can send what was not embedded: say so at once.
-    else if (!this.url && !this.ctx.fetcher.live(model)) {
-      this.setStatus("failed", NO_KERNEL);
-      this.player.setAvailable(false);
-    }
+    else if (!this.url && !this.ctx.fetcher.live(model)) this.fail(new Error(NO_KERNEL));
   }
 
   /**
@@ -326,7 +323,7 @@ export class Card {
       this.audio.src = this.url;
       this.player.setSource(this.url);
     }
-    this.setStatus("ready", null);
+    if (!this.audio.error) this.setStatus("ready", null); // "unplayable" stays
     const after = this.after;
     this.after = null;
     after?.();
@@ -337,6 +334,8 @@ export class Card {
     this.after = null;
     if (err === CLOSED) this.setStatus("remote", null);
     else this.setStatus("failed", err instanceof Error ? err.message : String(err));
+    // with no kernel to ask, nothing can bring the audio: the controls are disabled
+    if (!this.ctx.fetcher.live(this.entry.model)) this.player.setAvailable(false);
   }
 
   /**
