@@ -28,3 +28,21 @@ def page(browser: Any) -> Iterator[Any]:
     pg.page_errors = errors  # type: ignore[attr-defined]
     yield pg
     context.close()
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """``calls(cls, name)``: a list that grows by one at each call of that method (still run)."""
+
+    def watch(cls: type, name: str) -> list[int]:
+        seen: list[int] = []
+        real = getattr(cls, name)
+
+        def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+            seen.append(1)
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(cls, name, counted)
+        return seen
+
+    return watch

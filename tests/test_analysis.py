@@ -150,19 +150,12 @@ def test_only_the_types_extremes_count_as_clipped(tmp_path, dtype, subtype, extr
     assert aw.analyze(clip).clipped_samples == 10
 
 
-def test_a_file_at_full_scale_is_decoded_once_for_its_analysis(monkeypatch):
+def test_a_file_at_full_scale_is_decoded_once_for_its_analysis(calls):
     buffer = io.BytesIO()
     x = np.array([32767, -32768] + [0] * 48000, dtype=np.int16)
     sf.write(buffer, x, 48000, format="FLAC")
     clip = aw.Audio(buffer.getvalue())
-    reads = []
-    real = aw.Audio._pcm
-
-    def counted(self):
-        reads.append(1)
-        return real(self)
-
-    monkeypatch.setattr(aw.Audio, "_pcm", counted)
+    reads = calls(aw.Audio, "_pcm")
     assert aw.analyze(clip).clipped_samples == 2
     assert len(reads) == 1  # once for the samples and the clipped count together
 
