@@ -250,11 +250,6 @@ def check_values(samples: npt.NDArray[Any], peak: float) -> None:
         )
 
 
-def _peak(x: npt.NDArray[Any]) -> float:
-    """max |x| (NaN if x holds any), from two passes that allocate nothing."""
-    return max(float(x.max()), -float(x.min())) if x.size else 0.0
-
-
 def _scaled(x: Float32Array, peak: float) -> tuple[Float32Array, int]:
     """``x`` scaled down by ``2**exponent`` and the exponent: 0 (``x`` itself) unless huge."""
     if peak <= _HUGE:
@@ -1010,11 +1005,13 @@ def analyze_samples(
     its state recurrence in between) and waits for it all. A short clip is
     analyzed in this thread from start to end.
     """
+    from .clip import _peak as _source_peak  # clip imports this module
+
     x = np.ascontiguousarray(x, dtype=np.float32)
     frames, channels = x.shape
     if frames == 0:
         raise ValueError("cannot analyze an empty clip")
-    x, exponent = _scaled(x, _peak(x) if peak is None else peak)
+    x, exponent = _scaled(x, _source_peak(x) if peak is None else peak)
     lanes = _lanes(x)
     spectrum = _start_spectrum(lanes, sample_rate, SPECTRUM_BINS, exponent)
     # Where the spectrum went to the workers and they have every core, the sample statistics
